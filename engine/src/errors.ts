@@ -1,0 +1,66 @@
+/**
+ * Error codes of the engine. A step that fails carries one of the step codes and leaves through
+ * the node's `error` port; the others describe misuse or broken documents.
+ */
+export const STEP_ERROR_CODES = [
+  'timeout',
+  'memory_limit',
+  'sandbox_crashed',
+  'sandbox_busy',
+  'plugin_error',
+  'plugin_not_found',
+  'output_too_large',
+  'output_not_serializable',
+  'invalid_port',
+  'capability_not_declared',
+  'capability_limit',
+  'capability_failed',
+  'expression_failed',
+  'expression_timeout',
+  'expression_too_deep',
+  'step_interrupted',
+  'step_budget_exceeded',
+  'unknown_node_type',
+] as const;
+export type StepErrorCode = (typeof STEP_ERROR_CODES)[number];
+
+export const ENGINE_ERROR_CODES = [
+  ...STEP_ERROR_CODES,
+  'flow_invalid',
+  'plugin_invalid',
+  'session_unrecoverable',
+  'runtime_closed',
+] as const;
+export type EngineErrorCode = (typeof ENGINE_ERROR_CODES)[number];
+
+/** Plain, copyable description of a failure, as stored in traces and session records. */
+export interface ErrorInfo {
+  code: EngineErrorCode;
+  message: string;
+  pointer?: string;
+}
+
+export class NexusError extends Error {
+  readonly code: EngineErrorCode;
+  readonly pointer: string | undefined;
+
+  constructor(code: EngineErrorCode, message: string, options?: { pointer?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'NexusError';
+    this.code = code;
+    this.pointer = options?.pointer;
+  }
+
+  toInfo(): ErrorInfo {
+    return this.pointer === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, pointer: this.pointer };
+  }
+}
+
+/** Turns anything thrown into an ErrorInfo without running code owned by someone else. */
+export function toErrorInfo(error: unknown, fallback: EngineErrorCode = 'plugin_error'): ErrorInfo {
+  if (error instanceof NexusError) return error.toInfo();
+  if (error instanceof Error) return { code: fallback, message: error.message };
+  return { code: fallback, message: String(error) };
+}

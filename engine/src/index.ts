@@ -1,0 +1,1 @@
+export { FLOW_FORMAT } from '@nexusflow/schemas';
