@@ -1,3 +1,5 @@
 import { nexusProject } from '../vitest.shared.js';
 
-export default nexusProject('examples');
+const project = nexusProject('examples');
+project.test = { ...project.test, include: ['test/**/*.test.ts', 'plugins/*/test/**/*.test.ts'] };
+export default project;

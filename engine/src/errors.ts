@@ -12,6 +12,7 @@ export const STEP_ERROR_CODES = [
   'output_too_large',
   'output_not_serializable',
   'invalid_port',
+  'invalid_output',
   'capability_not_declared',
   'capability_limit',
   'capability_failed',
@@ -29,6 +30,7 @@ export const ENGINE_ERROR_CODES = [
   'flow_invalid',
   'plugin_invalid',
   'session_unrecoverable',
+  'queue_full',
   'runtime_closed',
 ] as const;
 export type EngineErrorCode = (typeof ENGINE_ERROR_CODES)[number];

@@ -40,6 +40,17 @@ export interface SandboxRunRequest {
   capabilities: readonly string[];
   /** Host side of `ctx`: only called for declared capabilities, within the call limits. */
   onCapabilityCall(call: CapabilityCall): Promise<unknown>;
+  /** Overrides the pool's call limits for this step (defaults: 8 in flight, 100 per step, 256 KiB, 1 MiB). */
+  callLimits?: Partial<CallLimits>;
+}
+
+/** What plugin code threw, copied out of the isolate as plain data; no plugin getter ever ran for it. */
+export interface ThrownInfo {
+  name: string;
+  /** At most 2,000 characters. */
+  message: string;
+  /** The thrown value's own string `code`, when it had one. */
+  code?: string;
 }
 
 /** What a node's `run` returned, checked for shape and size and copied out as plain data. */
@@ -51,11 +62,13 @@ export interface NodeRunOutput {
 
 export type SandboxRunResult =
   | { ok: true; value: NodeRunOutput; stats: RunStats }
-  | { ok: false; error: { code: StepErrorCode; message: string }; stats: RunStats };
+  | { ok: false; error: { code: StepErrorCode; message: string; thrown?: ThrownInfo }; stats: RunStats };
 
 export interface RunStats {
   /** Wall time of the step as seen by the host, in microseconds. */
   wallMicros: number;
+  /** Capability calls that reached `onCapabilityCall`. */
   capabilityCalls: number;
+  /** 0 when the run never reached a worker (refused as busy, or the pool was closed). */
   workerPid: number;
 }

@@ -1,0 +1,34 @@
+/**
+ * Host-side backstop for a step's wall-clock limit (RELIABILITY.md rule 2). The worker enforces the
+ * deadline itself; a worker that has not answered `grace` after it is stuck in native code or
+ * spinning where no isolate timeout reaches (#460, #499), and the pool kills it with SIGKILL.
+ */
+export class Watchdog {
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+
+  constructor(
+    private readonly graceMs: number,
+    private readonly onOverdue: (runId: number) => void,
+  ) {}
+
+  arm(runId: number, deadlineMs: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(runId);
+      this.onOverdue(runId);
+    }, deadlineMs + this.graceMs);
+    timer.unref();
+    this.timers.set(runId, timer);
+  }
+
+  disarm(runId: number): void {
+    const timer = this.timers.get(runId);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.timers.delete(runId);
+  }
+
+  disarmAll(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+}

@@ -1,0 +1,122 @@
+import { NexusError, toErrorInfo, type ErrorInfo } from '../errors.js';
+import type { CompiledNode } from '../compile/compile-flow.js';
+import { evaluateExpression, type EvaluationLimits } from '../expressions/index.js';
+import { BRANCH, END, TRIGGER, WAIT, branchPorts, type BranchConfig } from '../nodes/native-types.js';
+import type { SandboxRunRequest, SandboxRunResult } from '../sandbox/types.js';
+import type { CapabilityContext, CapabilityProvider, SessionContext } from './types.js';
+import { isCallDeclared } from './capability-check.js';
+import { checkVarsPatch } from './vars.js';
+
+/** The part of the sandbox pool a runtime needs. */
+export interface StepSandbox {
+  run(request: SandboxRunRequest): Promise<SandboxRunResult>;
+}
+
+export type StepOutcome =
+  | { ok: true; port: string; output?: unknown; vars?: Record<string, unknown>; end?: boolean }
+  | { ok: false; error: ErrorInfo };
+
+export interface StepEnvironment {
+  sandbox: StepSandbox;
+  capabilities: CapabilityProvider;
+  expressionLimits?: Partial<EvaluationLimits>;
+}
+
+/** Limits a plugin node gets when its manifest is silent. */
+export const DEFAULT_NODE_LIMITS = { timeoutMs: 5_000, memoryMb: 64 } as const;
+
+function isTruthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(isTruthy);
+  return Boolean(value);
+}
+
+async function runBranch(node: CompiledNode, scope: SessionContext, limits?: Partial<EvaluationLimits>): Promise<StepOutcome> {
+  const { conditions } = node.config as unknown as BranchConfig;
+  for (const [index, condition] of conditions.entries()) {
+    if (isTruthy(await evaluateExpression(condition.when, scope, limits))) {
+      return { ok: true, port: condition.port, output: { matched: index } };
+    }
+  }
+  const ports = branchPorts(node.config);
+  return { ok: true, port: ports[ports.length - 1] as string, output: { matched: null } };
+}
+
+function resolvePort(node: CompiledNode, port: unknown): StepOutcome | string {
+  if (port === undefined && node.ports.length === 1) return node.ports[0] as string;
+  if (typeof port === 'string' && node.ports.includes(port)) return port;
+  const declared = node.ports.map((p) => `"${p}"`).join(', ') || 'none';
+  return {
+    ok: false,
+    error: {
+      code: 'invalid_port',
+      message: `${node.type} returned port ${JSON.stringify(port) ?? 'undefined'}, which node "${node.id}" does not have (ports: ${declared})`,
+    },
+  };
+}
+
+async function runPlugin(
+  node: CompiledNode,
+  scope: SessionContext,
+  capabilityContext: CapabilityContext,
+  env: StepEnvironment,
+): Promise<StepOutcome> {
+  const { plugin, manifest } = node.info;
+  if (plugin === undefined || manifest === undefined) {
+    return { ok: false, error: { code: 'plugin_not_found', message: `no plugin provides ${node.type}` } };
+  }
+  const config = node.render === undefined ? node.config : await node.render(scope, env.expressionLimits);
+  const declared = new Set<string>(manifest.capabilities);
+  const request: SandboxRunRequest = {
+    workspaceId: capabilityContext.workspaceId,
+    plugin: plugin.code,
+    nodeType: node.type,
+    input: { config, message: scope.message, vars: scope.vars, contact: scope.contact, node: { id: node.id, type: node.type } },
+    limits: { ...DEFAULT_NODE_LIMITS, ...manifest.limits },
+    capabilities: manifest.capabilities,
+    onCapabilityCall: (call) => {
+      // The sandbox checks this too; the host never trusts it alone.
+      if (!isCallDeclared(call, declared)) {
+        return Promise.reject(
+          new NexusError('capability_not_declared', `capability_not_declared: ${call.capability} is not declared by ${node.type}`),
+        );
+      }
+      return env.capabilities.invoke(call, capabilityContext);
+    },
+  };
+  let result = await env.sandbox.run(request);
+  // A dead worker fails only its step; that step gets one more try on a fresh worker.
+  if (!result.ok && result.error.code === 'sandbox_crashed') result = await env.sandbox.run(request);
+  if (!result.ok) return { ok: false, error: result.error };
+  const port = resolvePort(node, result.value.port);
+  if (typeof port !== 'string') return port;
+  const varsProblem = checkVarsPatch(result.value.vars);
+  if (varsProblem !== undefined) return { ok: false, error: { code: 'invalid_output', message: `${node.type}: ${varsProblem}` } };
+  const outcome: StepOutcome = { ok: true, port };
+  if (result.value.output !== undefined) outcome.output = result.value.output;
+  if (result.value.vars !== undefined) outcome.vars = result.value.vars;
+  return outcome;
+}
+
+/** Runs one node and reports the port it leaves through, or the error. Never throws. */
+export async function runStep(
+  node: CompiledNode,
+  scope: SessionContext,
+  capabilityContext: CapabilityContext,
+  env: StepEnvironment,
+): Promise<StepOutcome> {
+  try {
+    switch (node.type) {
+      case TRIGGER:
+      case WAIT:
+        return { ok: true, port: 'out' };
+      case END:
+        return { ok: true, port: 'end', end: true };
+      case BRANCH:
+        return await runBranch(node, scope, env.expressionLimits);
+      default:
+        return await runPlugin(node, scope, capabilityContext, env);
+    }
+  } catch (error) {
+    return { ok: false, error: toErrorInfo(error) };
+  }
+}

@@ -1,0 +1,1 @@
+export { loadCorePlugin, CORE_PLUGIN_DIR } from './load-core-plugin.js';
