@@ -17,6 +17,7 @@ export type { LoadPluginOptions } from './plugins/load-plugin.js';
 export { buildPlugin, loadPluginFromSource } from './plugins/build-plugin.js';
 export type { BuildPluginOptions, BuiltPlugin } from './plugins/build-plugin.js';
 export { createRegistry } from './plugins/registry.js';
+export { checkPluginExports } from './plugins/check-exports.js';
 export type { LoadedPlugin, NodeTypeInfo, NodeTypeRegistry } from './plugins/types.js';
 export { TRIGGER, WAIT, BRANCH, END } from './nodes/native-types.js';
 

@@ -3,6 +3,7 @@ import readline from 'node:readline';
 import type { ValidationIssue } from '@nexusflow/schemas';
 import { NexusError } from '../errors.js';
 import { compileFlow } from '../compile/compile-flow.js';
+import { checkPluginExports } from '../plugins/check-exports.js';
 import { createRegistry } from '../plugins/registry.js';
 import type { LoadedPlugin } from '../plugins/types.js';
 import { createSandboxPool } from '../sandbox/index.js';
@@ -84,6 +85,14 @@ export async function chat(options: ChatOptions): Promise<number> {
   }
   const flow = compiled.value.flow;
   const sandbox = createSandboxPool({ size: 1 });
+  for (const plugin of options.plugins) {
+    const issues = await checkPluginExports(plugin, sandbox);
+    if (issues.length > 0) {
+      print(formatIssues(`plugin ${plugin.manifest.name}`, issues).replace('is not a valid flow', 'does not match its bundle'));
+      await sandbox.close();
+      return 1;
+    }
+  }
   const runtime = createSessionRuntime({
     registry,
     store: options.storeDir === undefined ? createMemorySessionStore() : createFileSessionStore(options.storeDir),

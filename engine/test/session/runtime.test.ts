@@ -250,4 +250,40 @@ describe('session runtime', () => {
     expect(actor.getSnapshot().value).toBe('a');
     actor.stop();
   });
+
+  it('refuses at run time a stored flow whose plugin was removed, and runs nothing of it (F-06)', async () => {
+    const doc = flow([['start', 'core/trigger'], ['hi', 't/say', { text: 'x' }]], ['start.out->hi']);
+    const runtime = createSessionRuntime({
+      registry: createRegistry({ plugins: [] }),
+      store: createMemorySessionStore(),
+      sandbox,
+      capabilities: fakeCapabilities({}),
+      resolve: () => ({ workspaceId: 'w', flow: doc }),
+    });
+    await expect(runtime.dispatch('w:1', { text: 'x' })).rejects.toMatchObject({
+      code: 'flow_invalid',
+      message: expect.stringContaining('/nodes/1/type'),
+    });
+  });
+
+  it('fails a step whose expression runs away, while the host keeps serving (F-12)', async () => {
+    const s = session(
+      flow(
+        [
+          ['start', 'core/trigger'],
+          ['loop', 'core/branch', { conditions: [{ port: 'never', when: '($f := function($x){ $f($x + 1) }; $f(0))' }] }],
+          ['fallback', 't/say', { text: 'recovered: {{ nodes.loop.output.error.code }}' }],
+        ],
+        ['start.out->loop', 'loop.error->fallback'],
+      ),
+    );
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 5);
+    const turn = await s.send('x');
+    clearInterval(ticker);
+    expect(turn.texts).toEqual([expect.stringMatching(/^recovered: expression_(timeout|too_deep)$/)]);
+    expect(ticks).toBeGreaterThan(0);
+    expect((await s.send('y', 'other')).result.status).toBe('ended');
+  });
 });
+
