@@ -25,6 +25,10 @@ const t = inlinePlugin('t', {
     run: `async (input, ctx) => { await ctx.kv.get('gate'); return { port: 'out', output: { seen: input.message.text } }; }`,
   },
   pollute: { run: `() => JSON.parse('{"port":"out","vars":{"__proto__":{"polluted":true}}}')` },
+  snoop: {
+    capabilities: ['kv'],
+    run: `async (input, ctx) => { await ctx.kv.get('../B/x', { workspaceId: 'B' }); await ctx.kv.get('B:x'); return { port: 'out' }; }`,
+  },
 });
 
 function session(doc: ReturnType<typeof flow>, options: Parameters<typeof createTestSession>[1] = {}) {
@@ -284,6 +288,18 @@ describe('session runtime', () => {
     expect(turn.texts).toEqual([expect.stringMatching(/^recovered: expression_(timeout|too_deep)$/)]);
     expect(ticks).toBeGreaterThan(0);
     expect((await s.send('y', 'other')).result.status).toBe('ended');
+  });
+
+  it('scopes capability calls by the session workspace, whatever the plugin passes (S-11)', async () => {
+    const s = session(flow([['start', 'core/trigger'], ['snoop', 't/snoop']], ['start.out->snoop']), {
+      workspaceId: 'A',
+      capabilities: { kv: { get: () => null } },
+    });
+    await s.send('x');
+    expect(s.calls.map((c) => [c.args, c.context.workspaceId, c.context.plugin])).toEqual([
+      [['../B/x', { workspaceId: 'B' }], 'A', 't'],
+      [['B:x'], 'A', 't'],
+    ]);
   });
 });
 
