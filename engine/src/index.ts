@@ -18,6 +18,7 @@ export { buildPlugin, loadPluginFromSource } from './plugins/build-plugin.js';
 export type { BuildPluginOptions, BuiltPlugin } from './plugins/build-plugin.js';
 export { createRegistry } from './plugins/registry.js';
 export { checkPluginExports } from './plugins/check-exports.js';
+export { scaffoldPlugin } from './plugins/scaffold-plugin.js';
 export type { LoadedPlugin, NodeTypeInfo, NodeTypeRegistry } from './plugins/types.js';
 export { TRIGGER, WAIT, BRANCH, END } from './nodes/native-types.js';
 

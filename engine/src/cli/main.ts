@@ -4,6 +4,7 @@ import { NexusError } from '../errors.js';
 import { compileFlow } from '../compile/compile-flow.js';
 import { buildPlugin } from '../plugins/build-plugin.js';
 import { createRegistry } from '../plugins/registry.js';
+import { scaffoldPlugin } from '../plugins/scaffold-plugin.js';
 import { parseArgs } from './args.js';
 import { chat, formatIssues, readFlowFile } from './chat.js';
 import { loadPluginDir } from './load-plugins.js';
@@ -14,6 +15,8 @@ const USAGE = `nexusflow: run and check Nexus Flow flows and plugins from the te
       Chat with a flow; replies print as "bot>". --store keeps sessions in files between runs.
   nexusflow validate <flow.json> [--core-plugin <dir>] [--plugin <dir>]...
       Check a flow and list every problem with its JSON pointer.
+  nexusflow plugin new <dir> --name <plugin>
+      Write a new plugin folder: plugin.json, one node, its test.
   nexusflow plugin build <dir> [--entry src/index.ts]
       Bundle a plugin's sources into the single file its plugin.json names as "main".
 
@@ -52,6 +55,12 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     const { flow } = compiled.value;
     console.log(`${subject} is valid: ${flow.nodes.length} nodes, ${flow.edges.length} edges (hash ${compiled.value.hash.slice(0, 12)})`);
+    return 0;
+  }
+  if (command === 'plugin' && subject === 'new' && extra !== undefined) {
+    const name = args.options.get('name')?.[0] ?? path.basename(path.resolve(extra));
+    for (const file of await scaffoldPlugin(extra, name)) console.log(`wrote ${path.relative(process.cwd(), file)}`);
+    console.log(`next: nexusflow plugin build ${extra}`);
     return 0;
   }
   if (command === 'plugin' && subject === 'build' && extra !== undefined) {

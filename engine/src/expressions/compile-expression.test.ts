@@ -47,6 +47,13 @@ describe('checkExpression', () => {
     `);
   });
 
+  it('refuses function signatures, which jsonata checks with a backtracking RegExp', () => {
+    expect(checkExpression('($f := function($a)<n+n+s>{ 1 }; $f(1, 2, "x"))')).toMatchInlineSnapshot(
+      `"\`($f := function($a)<n+n+s>{ 1 }; $f(1, 2, "x"))\` declares the function signature <n+n+s> at position 16; remove it, signatures are not supported because jsonata checks them with a backtracking regular expression"`,
+    );
+    expect(checkExpression('($f := function($a){ 1 }; $f(1))')).toBeUndefined();
+  });
+
   it('finds regexes nested anywhere in the expression', () => {
     const nested = '{"a": [1, $map(vars.x, function($v){ $v ? $match($v, /(x)\\1/) : [] })]}';
     expect(checkExpression(nested)).toContain('uses the backreference \\1');

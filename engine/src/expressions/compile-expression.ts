@@ -4,7 +4,8 @@ import { installBudgetHooks } from './evaluation-budget.js';
 import { describeSyntaxError, quoteExpression } from './expression-errors.js';
 import { EXPRESSION_CACHE_SIZE, MAX_SEQUENCE_LENGTH } from './expression-limits.js';
 import { LruCache } from './lru-cache.js';
-import { explainUnsupportedRegex, Re2RegexEngine } from './re2-regex-engine.js';
+import { Re2RegexEngine } from './re2-regex-engine.js';
+import { findUnsafeConstruct } from './unsafe-constructs.js';
 
 /** A parsed JSONata expression with the budget hooks, the RE2 regex engine and bounded built-ins. */
 export type CompiledExpression = jsonata.Expression;
@@ -17,16 +18,27 @@ const OPTIONS: jsonata.JsonataOptions = {
   sequence: MAX_SEQUENCE_LENGTH,
 };
 
+/** Thrown by compileExpression for an expression that parses but must not run on the host. */
+export class UnsafeExpressionError extends Error {
+  constructor(source: string, description: string) {
+    super(`${quoteExpression(source)} ${description}`);
+    this.name = 'UnsafeExpressionError';
+  }
+}
+
 /**
  * Parses an expression once and returns the cached result afterwards. Evaluate it only through
  * {@link evaluateExpression} or a template renderer: its hooks refuse to run without a budget.
  *
- * @throws the jsonata syntax error (a plain object with `code` and `position`) when it does not parse
+ * @throws the jsonata syntax error (a plain object with `code` and `position`) when it does not
+ *   parse, or an UnsafeExpressionError for a regex RE2 refuses or a function signature
  */
 export function compileExpression(source: string): CompiledExpression {
   let expression = cache.get(source);
   if (expression === undefined) {
     expression = jsonata(source, OPTIONS);
+    const unsafe = findUnsafeConstruct(expression.ast());
+    if (unsafe !== undefined) throw new UnsafeExpressionError(source, unsafe.description);
     installBudgetHooks(expression);
     installBoundedFunctions(expression);
     cache.set(source, expression);
@@ -34,30 +46,14 @@ export function compileExpression(source: string): CompiledExpression {
   return expression;
 }
 
-interface RegexNode {
-  value: RegExp;
-  position?: number;
-}
-
-/** Regex literals anywhere in the AST. Iterative, and each object visited once. */
-function findRegexLiterals(ast: unknown): RegexNode[] {
-  const found: RegexNode[] = [];
-  const seen = new Set<object>();
-  const pending: unknown[] = [ast];
-  while (pending.length > 0) {
-    const node = pending.pop();
-    if (typeof node !== 'object' || node === null || seen.has(node) || node instanceof RegExp) continue;
-    seen.add(node);
-    const record = node as Record<string, unknown>;
-    if (record['type'] === 'regex' && record['value'] instanceof RegExp) found.push(record as unknown as RegexNode);
-    for (const child of Array.isArray(node) ? node : Object.values(record)) pending.push(child);
-  }
-  return found;
+/** The sentence for an expression compileExpression refused. */
+export function describeCompileError(source: string, error: unknown): string {
+  return error instanceof UnsafeExpressionError ? error.message : describeSyntaxError(source, error);
 }
 
 /**
- * Checks an expression without running it: syntax, and regex literals the linear-time engine
- * cannot run (backreferences, lookaround).
+ * Checks an expression without running it: syntax, regex literals the linear-time engine cannot
+ * run (backreferences, lookaround), and function signatures (checked by a backtracking RegExp).
  *
  * @returns a sentence that names the expression and the problem, or undefined when it is fine
  * @example
@@ -65,18 +61,10 @@ function findRegexLiterals(ast: unknown): RegexNode[] {
  * // '`$foo(` is not valid JSONata: Expected ")" before end of expression at position 5 (S0203)'
  */
 export function checkExpression(source: string): string | undefined {
-  let expression: CompiledExpression;
   try {
-    expression = compileExpression(source);
+    compileExpression(source);
+    return undefined;
   } catch (error) {
-    return describeSyntaxError(source, error);
+    return describeCompileError(source, error);
   }
-  for (const regex of findRegexLiterals(expression.ast())) {
-    const problem = explainUnsupportedRegex(regex.value);
-    if (problem !== undefined) {
-      const at = typeof regex.position === 'number' ? ` at position ${regex.position}` : '';
-      return `${quoteExpression(source)} has a regular expression${at} that cannot run: ${problem}`;
-    }
-  }
-  return undefined;
 }

@@ -1,6 +1,5 @@
 import { NexusError } from '../errors.js';
-import type { CompiledExpression } from './compile-expression.js';
-import { compileOrFail, evaluateUnderBudget, type ExpressionScope } from './evaluate-expression.js';
+import { compileOrFail, evaluateUnderBudget, type ExpressionScope, type SourcedExpression } from './evaluate-expression.js';
 import { EvaluationBudget } from './evaluation-budget.js';
 import { resolveLimits, type EvaluationLimits } from './expression-limits.js';
 import { findTemplateSites, toPointer, type ConfigPath } from './template-sites.js';
@@ -13,7 +12,7 @@ import { toPlainData } from './to-plain-data.js';
  */
 export type TemplateRenderer = (scope: ExpressionScope, limits?: Partial<EvaluationLimits>) => Promise<unknown>;
 
-type CompiledPart = { kind: 'text'; text: string } | { kind: 'expression'; source: string; expression: CompiledExpression };
+type CompiledPart = { kind: 'text'; text: string } | ({ kind: 'expression' } & SourcedExpression);
 
 /** A templated string, ready to render, or the error it will raise (the value was never checked). */
 type CompiledSite =
@@ -24,7 +23,8 @@ function compileSite(path: ConfigPath, text: string): CompiledSite {
   const pointer = toPointer('', path);
   const parsed = parseTemplate(text);
   if (!parsed.ok) {
-    const message = `the template at character ${parsed.offset} of ${pointer} is ${parsed.problem === 'empty' ? 'empty' : 'never closed with }}'}`;
+    const where = pointer === '' ? 'the value' : pointer;
+    const message = `the template at character ${parsed.offset} of ${where} is ${parsed.problem === 'empty' ? 'empty' : 'never closed with }}'}`;
     return { path, ok: false, error: new NexusError('expression_failed', message, { pointer }) };
   }
   try {
@@ -69,7 +69,7 @@ async function renderSite(site: CompiledSite, scope: ExpressionScope, budget: Ev
       continue;
     }
     try {
-      values.push(await evaluateUnderBudget(part.expression, part.source, scope, budget));
+      values.push(await evaluateUnderBudget(part, scope, budget));
     } catch (error) {
       throw withPointer(error, pointer);
     }

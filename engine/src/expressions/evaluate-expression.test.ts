@@ -159,6 +159,17 @@ describe('evaluateExpression under hostile expressions (F-12)', () => {
     await expect(evaluateExpression('$length($replace(vars.bang, /(a+)+$/, "x"))', text)).resolves.toBe(50_001);
   });
 
+  it('refuses function signatures, also when $eval builds them at run time', async () => {
+    // 60 arguments against <n+ ... s> backtrack for hours in jsonata's signature RegExp.
+    const manyArguments = '$join([1..60].$string(), ",")';
+    const call = `"($f := function($a)<${'n+'.repeat(8)}s>{ 1 }; $f(" & ${manyArguments} & "))"`;
+    const error = await failureOf(evaluateExpression(`$eval(${call})`, scope));
+    expect(error.code).toBe('expression_failed');
+    expect(error.message).toContain('declares the function signature <n+n+n+n+n+n+n+n+s>');
+    const direct = await failureOf(evaluateExpression('($f := function($a)<n+s>{ 1 }; $f(1, "x"))', scope));
+    expect(direct.message).toContain('declares the function signature <n+s>');
+  });
+
   it('keeps the event loop turning during a runaway evaluation', async () => {
     const { ticks, outcome } = await ticksDuring(() => evaluateExpression(FOREVER, scope));
     expect(outcome.status).toBe('rejected');

@@ -1,6 +1,11 @@
 import type jsonata from 'jsonata';
-import { ExpressionBudgetError } from './expression-errors.js';
-import { EVENT_LOOP_YIELD_INTERVAL_MS, OPEN_EVALUATIONS_PER_DEPTH, type EvaluationLimits } from './expression-limits.js';
+import { ExpressionBudgetError, ExpressionLimitError } from './expression-errors.js';
+import {
+  EVENT_LOOP_YIELD_INTERVAL_MS,
+  MAX_STRING_LENGTH,
+  OPEN_EVALUATIONS_PER_DEPTH,
+  type EvaluationLimits,
+} from './expression-limits.js';
 
 /** The parts of a jsonata environment frame the hooks read; `base` and `isParallelCall` are jsonata internals. */
 interface Frame {
@@ -77,8 +82,12 @@ export class EvaluationBudget {
     return yieldToEventLoop();
   }
 
-  exit(node: object): void {
+  exit(node: object, result: unknown): void {
     this.#throwIfStopped();
+    // `&` joins strings lazily, so doubling a string 30 times costs nothing until something reads it.
+    if (typeof result === 'string' && result.length > MAX_STRING_LENGTH) {
+      throw new ExpressionLimitError(`produced a string of ${result.length} characters; the limit is ${MAX_STRING_LENGTH}`);
+    }
     const parallel = this.#parallelOpen?.get(node);
     if (parallel === undefined) this.#depth -= 1;
     else if (parallel === 1) this.#parallelOpen?.delete(node);
@@ -128,8 +137,8 @@ function onEvaluateEntry(node: object, _input: unknown, frame: Frame): Promise<v
   return budgetOf(frame).enter(node, frame);
 }
 
-function onEvaluateExit(node: object, _input: unknown, frame: Frame): void {
-  budgetOf(frame).exit(node);
+function onEvaluateExit(node: object, _input: unknown, frame: Frame, result: unknown): void {
+  budgetOf(frame).exit(node, result);
 }
 
 /** Installs the budget hooks on a compiled expression; they are shared, the budget is per evaluation. */

@@ -16,6 +16,12 @@ export const MAX_PAD_LENGTH = 100_000;
 export const MAX_QUADRATIC_ITEMS = 2_000;
 /** Longest sequence jsonata may build (its `sequence` option: ranges, path results). */
 export const MAX_SEQUENCE_LENGTH = 100_000;
+/** Longest string any step of an evaluation may produce, in UTF-16 code units. */
+export const MAX_STRING_LENGTH = 1_000_000;
+/** Longest picture string of `$formatNumber`, `$formatInteger`, `$parseInteger`, `$fromMillis`, `$toMillis`. */
+export const MAX_PICTURE_LENGTH = 256;
+/** Largest width modifier in a date picture, as in `[Y,2-4]`. */
+export const MAX_PICTURE_WIDTH = 64;
 
 /** How many compiled expressions stay cached, keyed by their source text. */
 export const EXPRESSION_CACHE_SIZE = 5_000;

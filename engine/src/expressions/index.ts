@@ -7,8 +7,11 @@ export {
   DEFAULT_EXPRESSION_MAX_DEPTH,
   EXPRESSION_CACHE_SIZE,
   MAX_PAD_LENGTH,
+  MAX_PICTURE_LENGTH,
+  MAX_PICTURE_WIDTH,
   MAX_QUADRATIC_ITEMS,
   MAX_SEQUENCE_LENGTH,
+  MAX_STRING_LENGTH,
 } from './expression-limits.js';
 export type { EvaluationLimits } from './expression-limits.js';
 export { compileTemplates } from './compile-templates.js';

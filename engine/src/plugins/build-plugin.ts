@@ -1,5 +1,6 @@
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { NexusError } from '../errors.js';
 import { createPlugin, pluginError, type LoadPluginOptions } from './load-plugin.js';
@@ -20,6 +21,9 @@ export interface BuiltPlugin {
 }
 
 const BANNER = '// Bundled by `nexusflow plugin build`; edit the sources, not this file.';
+
+/** The SDK of the engine doing the build: a plugin folder needs no install of its own to build. */
+const SDK_ENTRY = fileURLToPath(new URL(`../sdk/index${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 /**
  * Bundles a plugin folder's entry into the single CommonJS file its `plugin.json` names as `main`.
@@ -49,6 +53,7 @@ export async function buildPlugin(dir: string, options: BuildPluginOptions = {})
     platform: 'neutral',
     target: 'es2022',
     conditions: ['source'],
+    alias: { '@nexusflow/engine/sdk': SDK_ENTRY },
     mainFields: ['module', 'main'],
     banner: { js: BANNER },
     logLevel: 'silent',

@@ -1,5 +1,7 @@
+import { isKnownMethod } from './capability-methods.js';
 import { MAX_ERROR_MESSAGE_CHARS } from './limits.js';
 import type { CallLimits, SandboxRunRequest } from './types.js';
+import { parseUntrustedJson } from './untrusted-json.js';
 import type { CapabilityCallMessage, CapabilityResultMessage } from './worker-protocol.js';
 
 /** What the host tracks of one step's capability traffic. */
@@ -32,6 +34,10 @@ export function answerCapabilityCall(ledger: CapabilityLedger, message: Capabili
     fail('capability_not_declared', `capability_not_declared: ${capability}`);
     return;
   }
+  if (!isKnownMethod(capability, method)) {
+    fail('capability_failed', `capability_failed: ${capability} has no method ${method.slice(0, 64)}`);
+    return;
+  }
   const limits = ledger.callLimits;
   if (ledger.calls >= limits.maxCallsPerStep || ledger.callsInFlight >= limits.maxInFlight || argsJson.length > limits.maxArgBytes) {
     fail('capability_limit', `capability_limit: ${capability}.${method} is over the step's call limits`);
@@ -39,9 +45,10 @@ export function answerCapabilityCall(ledger: CapabilityLedger, message: Capabili
   }
   let args: unknown;
   try {
-    args = JSON.parse(argsJson);
-  } catch {
-    args = undefined;
+    args = parseUntrustedJson(argsJson);
+  } catch (error) {
+    fail('capability_failed', `capability_failed: the arguments of ${capability}.${method} were refused (${hostErrorText(error)})`);
+    return;
   }
   if (!Array.isArray(args)) {
     fail('capability_failed', 'capability_failed: malformed capability arguments');

@@ -1,5 +1,6 @@
 import ivm from 'isolated-vm';
-import { BOOTSTRAP_SOURCE, CAPABILITY_METHODS, TEST_HOOK_METHODS } from './bootstrap-source.js';
+import { BOOTSTRAP_SOURCE } from './bootstrap-source.js';
+import { CAPABILITY_METHODS, TEST_HOOK_METHODS } from './capability-methods.js';
 import { MAX_ERROR_MESSAGE_CHARS, MAX_OUTPUT_BYTES } from './limits.js';
 
 /** Deepest nesting a step's output may have. */

@@ -4,7 +4,8 @@
  */
 import ivm from 'isolated-vm';
 import { pathToFileURL } from 'node:url';
-import { BOOTSTRAP_SOURCE, CAPABILITY_METHODS } from './bootstrap-source.js';
+import { BOOTSTRAP_SOURCE } from './bootstrap-source.js';
+import { CAPABILITY_METHODS } from './capability-methods.js';
 import { PluginIsolate } from './plugin-isolate.js';
 import { createSandboxPool } from './pool.js';
 import type { SandboxCode, SandboxRunRequest } from './types.js';

@@ -1,20 +1,9 @@
-import type { StepErrorCode } from '../errors.js';
 import { CapabilityGate } from './capability-gate.js';
 import type { IsolateCache } from './isolate-cache.js';
-import { limitMessages, MAX_OUTPUT_BYTES } from './limits.js';
+import { limitMessages } from './limits.js';
 import { PluginIsolate, type EntryResult } from './plugin-isolate.js';
-import {
-  isolateKey,
-  type CapabilityResultMessage,
-  type RunDoneMessage,
-  type RunMessage,
-  type ThrownInfo,
-  type WorkerToHost,
-} from './worker-protocol.js';
-
-type Outcome =
-  | { ok: true; json: string }
-  | { ok: false; code: StepErrorCode; message: string; thrown?: ThrownInfo };
+import { outcomeOf, type Outcome } from './run-outcome.js';
+import { isolateKey, type CapabilityResultMessage, type RunDoneMessage, type RunMessage, type WorkerToHost } from './worker-protocol.js';
 
 interface WorkerRun {
   id: number;
@@ -29,9 +18,6 @@ interface WorkerRun {
   retireIsolate?: boolean;
 }
 
-/** Error codes a bridge error carries; a step that lets one escape fails with that code. */
-const BRIDGE_CODES = new Set<StepErrorCode>(['capability_not_declared', 'capability_limit', 'capability_failed']);
-const BOOTSTRAP_KINDS = new Set<StepErrorCode>(['invalid_output', 'output_not_serializable', 'unknown_node_type', 'plugin_error']);
 const LIST_TYPES_TIMEOUT_MS = 5_000;
 const LIST_TYPES_MEMORY_MB = 64;
 const MAX_TEST_HANG_MS = 60_000;
@@ -50,11 +36,18 @@ export interface RunExecutorOptions {
  */
 export class RunExecutor {
   private readonly runs = new Map<number, WorkerRun>();
-  unhandledRejections = 0;
 
   constructor(private readonly options: RunExecutorOptions) {}
 
   start(message: RunMessage, code: string): void {
+    this.expireOverdue();
+    const waited = message.dispatchedAt > 0 ? Math.max(0, Date.now() - message.dispatchedAt) : 0;
+    const remaining = message.timeoutMs - waited;
+    if (remaining <= 0) {
+      const failure = limitMessages.timeout(message.timeoutMs, 'it waited for a busy sandbox worker until its time ran out');
+      this.sendDone(message.id, { ok: false, code: 'timeout', message: failure });
+      return;
+    }
     const isolate = this.isolateFor(message, code);
     if (typeof isolate === 'string') {
       this.sendDone(message.id, { ok: false, code: 'plugin_error', message: isolate });
@@ -68,17 +61,18 @@ export class RunExecutor {
       message,
       isolate,
       gate,
-      deadline: performance.now() + message.timeoutMs,
-      timer: setTimeout(() => this.expire(run), message.timeoutMs),
+      deadline: performance.now() + remaining,
+      timer: setTimeout(() => this.expire(run), remaining),
     };
     this.runs.set(run.id, run);
     isolate.runsInFlight.add(run.id);
     const declared = declaredNamespaces(message.capabilities, this.options.testHooks);
-    const entry = isolate.start(message.timeoutMs, [run.id, message.nodeType, message.inputJson, declared, message.callLimits.maxArgBytes]);
+    const entry = isolate.start(remaining, [run.id, message.nodeType, message.inputJson, declared, message.callLimits.maxArgBytes]);
     this.afterEntry(run, entry);
   }
 
   capabilityResult(message: CapabilityResultMessage): void {
+    this.expireOverdue();
     const run = this.runs.get(message.runId);
     if (run === undefined) return; // the step ended; its late results are dropped
     run.gate.settled();
@@ -100,8 +94,19 @@ export class RunExecutor {
     this.afterEntry(run, entry);
   }
 
+  /**
+   * Ends steps whose deadline passed while the thread was busy, before any new entry starts: their
+   * timers may not have had a turn yet. This bounds when the host hears back (see the pool's watchdog).
+   */
+  expireOverdue(): void {
+    if (this.runs.size === 0) return;
+    const now = performance.now();
+    for (const run of [...this.runs.values()]) if (run.deadline <= now) this.expire(run);
+  }
+
   /** Node types a bundle exports, read in a throwaway isolate. */
   listTypes(pluginName: string, code: string): { ok: true; types: string[] } | { ok: false; message: string } {
+    this.expireOverdue();
     let isolate: PluginIsolate | undefined;
     try {
       isolate = new PluginIsolate({
@@ -176,33 +181,10 @@ export class RunExecutor {
   private complete(isolate: PluginIsolate, runId: number, kind: string, payload: string): void {
     const run = this.runs.get(runId);
     if (run === undefined || run.isolate !== isolate || run.outcome !== undefined) return;
-    run.outcome = this.toOutcome(run, kind, payload);
+    const { outcome, retireIsolate } = outcomeOf(kind, payload, run.message);
+    run.outcome = outcome;
+    if (retireIsolate) run.retireIsolate = true;
     run.gate.close();
-  }
-
-  private toOutcome(run: WorkerRun, kind: string, payload: string): Outcome {
-    if (kind === 'ok') {
-      if (Buffer.byteLength(payload) > MAX_OUTPUT_BYTES) {
-        return { ok: false, code: 'output_too_large', message: limitMessages.outputTooLarge(MAX_OUTPUT_BYTES) };
-      }
-      return { ok: true, json: payload };
-    }
-    if (kind === 'output_too_large') return { ok: false, code: kind, message: limitMessages.outputTooLarge(MAX_OUTPUT_BYTES) };
-    if (kind === 'thrown') return this.thrownOutcome(run, payload);
-    if (BOOTSTRAP_KINDS.has(kind as StepErrorCode)) return { ok: false, code: kind as StepErrorCode, message: payload };
-    return { ok: false, code: 'plugin_error', message: `${run.message.pluginName}: the sandbox reported an unknown outcome` };
-  }
-
-  private thrownOutcome(run: WorkerRun, payload: string): Outcome {
-    const thrown = parseThrown(payload);
-    // V8 throws this catchable RangeError when the isolate's memory limit refuses an ArrayBuffer.
-    if (thrown.name === 'RangeError' && thrown.message === 'Array buffer allocation failed') {
-      run.retireIsolate = true;
-      return { ok: false, code: 'memory_limit', message: limitMessages.memory(run.message.memoryMb), thrown };
-    }
-    const code = thrown.code as StepErrorCode | undefined;
-    if (code !== undefined && BRIDGE_CODES.has(code)) return { ok: false, code, message: thrown.message, thrown };
-    return { ok: false, code: 'plugin_error', message: `${thrown.name}: ${thrown.message}`, thrown };
   }
 
   private afterEntry(run: WorkerRun, entry: EntryResult): void {
@@ -215,10 +197,7 @@ export class RunExecutor {
       case 'memory':
         this.breakIsolate(run, { ok: false, code: 'memory_limit', message: limitMessages.memory(run.message.memoryMb) }, 'ran out of memory');
         return;
-      case 'unhandled':
-        // Documented policy: an unhandled rejection inside plugin code is ignored (S-14).
-        this.unhandledRejections += 1;
-        break;
+      case 'unhandled': // Documented policy: an unhandled rejection inside plugin code is ignored (S-14).
       case 'ok':
         break;
     }
@@ -281,20 +260,6 @@ function declaredNamespaces(capabilities: readonly string[], testHooks: boolean)
     else if (capability !== 'test' || testHooks) namespaces.add(capability);
   }
   return [...namespaces].join(',');
-}
-
-function parseThrown(payload: string): ThrownInfo {
-  try {
-    const value = JSON.parse(payload) as Partial<ThrownInfo>;
-    const thrown: ThrownInfo = {
-      name: typeof value.name === 'string' ? value.name : 'Error',
-      message: typeof value.message === 'string' ? value.message : '',
-    };
-    if (typeof value.code === 'string') thrown.code = value.code;
-    return thrown;
-  } catch {
-    return { name: 'Error', message: '(unreadable error)' };
-  }
 }
 
 function errorText(error: unknown): string {

@@ -6,16 +6,23 @@
 export class Watchdog {
   private readonly timers = new Map<number, NodeJS.Timeout>();
 
+  /**
+   * `onOverdue` returns the `performance.now()` time to check again at instead of giving up, when the
+   * worker may still legitimately be busy (another step's synchronous entry, bounded by its own deadline).
+   */
   constructor(
     private readonly graceMs: number,
-    private readonly onOverdue: (runId: number) => void,
+    private readonly onOverdue: (runId: number) => number | undefined,
   ) {}
 
-  arm(runId: number, deadlineMs: number): void {
+  /** Checks on the run `grace` after `deadline` (a `performance.now()` time). */
+  arm(runId: number, deadline: number): void {
+    this.disarm(runId);
     const timer = setTimeout(() => {
       this.timers.delete(runId);
-      this.onOverdue(runId);
-    }, deadlineMs + this.graceMs);
+      const later = this.onOverdue(runId);
+      if (later !== undefined) this.arm(runId, later);
+    }, Math.max(0, deadline - performance.now()) + this.graceMs);
     timer.unref();
     this.timers.set(runId, timer);
   }

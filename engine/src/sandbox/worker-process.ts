@@ -60,7 +60,8 @@ export class WorkerProcess {
     this.child.on('exit', (code, signal) => {
       this.dead = true;
       clearTimeout(this.startTimer);
-      options.onExit(this, signal !== null ? `signal ${signal}` : `exit code ${code ?? 'unknown'}`);
+      const how = signal !== null ? `signal ${signal}` : `exit code ${code ?? 'unknown'}`;
+      options.onExit(this, this.ready ? how : `${how}, before it was ready`);
     });
   }
 
@@ -96,6 +97,7 @@ export class WorkerProcess {
       this.outbox.push(message);
       return;
     }
+    if (message.t === 'run' && message.dispatchedAt === 0) message.dispatchedAt = Date.now();
     try {
       this.child.send(message);
     } catch {

@@ -30,6 +30,11 @@ export interface RunMessage {
   code?: string;
   nodeType: string;
   inputJson: string;
+  /**
+   * `Date.now()` when the message was written to a ready worker (0 until then): the step's time limit
+   * runs from here, so time spent queued behind another step's entry counts, a worker's start-up does not.
+   */
+  dispatchedAt: number;
   timeoutMs: number;
   memoryMb: number;
   capabilities: string[];

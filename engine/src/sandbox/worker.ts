@@ -37,7 +37,7 @@ class CodeCache {
 }
 
 function readConfig(): WorkerConfig {
-  const fallback: WorkerConfig = { maxIsolates: 32, recycleAfterRuns: 5_000, recycleAtHeapShare: 0.7, maxCodeChars: 64 * 1024 * 1024 };
+  const fallback: WorkerConfig = { maxIsolates: 16, recycleAfterRuns: 5_000, recycleAtHeapShare: 0.7, maxCodeChars: 64 * 1024 * 1024 };
   try {
     return { ...fallback, ...(JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}') as Partial<WorkerConfig>) };
   } catch {

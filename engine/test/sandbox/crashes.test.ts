@@ -8,6 +8,7 @@ const crashy = bundle('crashy', {
   'crashy/hang': `(input, ctx) => { ctx.test.hang(30000); return { port: 'never' }; }`,
   'crashy/wait-for-host': `async (input, ctx) => ({ port: 'out', output: await ctx.kv.get('slow') })`,
   'crashy/ok': `() => ({ port: 'out' })`,
+  'crashy/spin': `() => { for (;;) {} }`,
 });
 
 describe('S-05 catastrophic sandbox failure', () => {
@@ -71,6 +72,26 @@ describe('S-05 catastrophic sandbox failure', () => {
       message: 'step exceeded its 200 ms time limit (limits.timeoutMs in plugin.json); the sandbox worker stopped answering and was restarted',
     });
     expect(isAlive(result.stats.workerPid)).toBe(false);
+    expect(expectOk(await pool.run(request(crashy, 'crashy/ok')))).toEqual({ port: 'out' });
+  });
+});
+
+describe('the host watchdog', () => {
+  const pool = poolForFile({ size: 1, watchdogGraceMs: 300 });
+
+  it('does not kill a worker that is busy with an earlier step within that step\'s limit', async () => {
+    expectOk(await pool.run(request(crashy, 'crashy/ok')));
+    const spinning = pool.run(request(crashy, 'crashy/spin', { workspaceId: 'ws-a', limits: { timeoutMs: 1_500, memoryMb: 32 } }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Queued behind the spin on the only worker, this step's own deadline and grace pass first.
+    const queued = await pool.run(request(crashy, 'crashy/ok', { workspaceId: 'ws-b', limits: { timeoutMs: 200, memoryMb: 32 } }));
+    expect(errorOf(queued)).toEqual({
+      code: 'timeout',
+      message: 'step exceeded its 200 ms time limit (limits.timeoutMs in plugin.json); it waited for a busy sandbox worker until its time ran out',
+    });
+    expect(errorOf(await spinning).code).toBe('timeout');
+    expect(queued.stats.workerPid).toBe((await spinning).stats.workerPid);
+    expect(pool.stats().workerCrashes).toBe(0);
     expect(expectOk(await pool.run(request(crashy, 'crashy/ok')))).toEqual({ port: 'out' });
   });
 });

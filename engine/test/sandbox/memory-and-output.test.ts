@@ -22,6 +22,7 @@ const outputs = bundle('outputs', {
   'outputs/getter': `() => ({ output: { get secret() { return 'ran'; } } })`,
   'outputs/map': `() => ({ output: new Map([[1, 2]]) })`,
   'outputs/port-number': `() => ({ port: 42 })`,
+  'outputs/proto-key': `() => ({ vars: JSON.parse('{"__proto__": {"isAdmin": true}}') })`,
   'outputs/plain': `() => ({ port: 'out', output: { list: [1, 'two', null, true, { nested: [] }], when: new Date(0), nan: NaN, skip: undefined }, vars: { a: 1 } })`,
 });
 
@@ -52,6 +53,7 @@ describe('S-13 giant or hostile outputs', () => {
     ['outputs/getter', 'output_not_serializable', 'result.output.secret is a getter'],
     ['outputs/map', 'output_not_serializable', 'is not a plain object'],
     ['outputs/port-number', 'invalid_output', 'result.port must be a string'],
+    ['outputs/proto-key', 'output_not_serializable', 'result.vars.__proto__ is a "__proto__" key'],
   ];
   for (const [nodeType, code, text] of cases) {
     it(`refuses ${nodeType} with ${code} before it leaves the isolate`, async () => {

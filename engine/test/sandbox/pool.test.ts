@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createSandboxPool } from '../../src/sandbox/index.js';
 import type { CapabilityCall } from '../../src/sandbox/types.js';
 import { bundle, errorOf, expectOk, poolForFile, request } from './helpers.js';
 
@@ -98,6 +99,17 @@ describe('createSandboxPool', () => {
   it('gives every run a fresh module scope', async () => {
     for (let i = 0; i < 3; i += 1) {
       expect(expectOk(await pool.run(request(acme, 'acme/module-scope'))).output).toEqual({ runs: 1 });
+    }
+  });
+
+  it("does not count a new worker's start-up against the first step's time limit", async () => {
+    const cold = createSandboxPool({ size: 1 });
+    try {
+      // Starting a worker from TypeScript sources takes far longer than this limit.
+      const result = await cold.run(request(acme, 'acme/echo', { limits: { timeoutMs: 250, memoryMb: 32 } }));
+      expect(expectOk(result).port).toBe('out');
+    } finally {
+      await cold.close();
     }
   });
 
