@@ -1,3 +1,4 @@
+import { benchExpressions } from '../expressions/expressions-bench.js';
 import { benchCompile } from './compile-bench.js';
 import { benchParkedHeap, benchStepOverhead, benchThroughput } from './runtime-bench.js';
 
@@ -5,6 +6,7 @@ import { benchParkedHeap, benchStepOverhead, benchThroughput } from './runtime-b
 async function main(): Promise<void> {
   console.log(`Nexus Flow engine benchmarks (node ${process.version}, ${process.platform}/${process.arch})`);
   await benchCompile();
+  await benchExpressions();
   await benchStepOverhead();
   await benchThroughput();
   await benchParkedHeap();

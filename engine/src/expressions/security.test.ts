@@ -87,10 +87,17 @@ describe('expression security (F-11)', () => {
     await settle(mixed?.(scope) ?? Promise.resolve());
   });
 
-  it('keeps a __proto__ key in a result as inert own data', async () => {
-    const result = (await evaluateExpression('$merge([{"a": 1}, {"__proto__": {"is_admin": true}}])', scope)) as object;
-    expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
-    expect((result as { is_admin?: unknown }).is_admin).toBeUndefined();
+  it('returns plain objects whatever an expression does with __proto__', async () => {
+    const sources = [
+      '$merge([{"a": 1}, {"__proto__": {"is_admin": true}}])',
+      '{"__proto__": {"is_admin": true}}',
+      'vars ~> | $ | {"__proto__": {"is_admin": true}} |',
+    ];
+    for (const source of sources) {
+      const result = (await evaluateExpression(source, scope)) as object;
+      expect(Object.getPrototypeOf(result), source).toBe(Object.prototype);
+      expect((result as { is_admin?: unknown }).is_admin, source).toBeUndefined();
+    }
   });
 
   it('offers no way from an expression to process, require or host constructors', async () => {

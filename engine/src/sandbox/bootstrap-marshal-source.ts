@@ -133,7 +133,6 @@ function serializeResult(value) {
           const desc = getOwnPropertyDescriptor(item, key);
           if (desc === undefined || !desc.enumerable) continue;
           path[path.length] = key;
-          if (key === '__proto__') refuse('is a "__proto__" key, which the host would read as a prototype');
           if (!hasOwn(desc, 'value')) refuse('is a getter');
           if (desc.value !== undefined) {
             push((first ? '' : ',') + jsonStringify(key) + ':');

@@ -1,7 +1,7 @@
 import { isKnownMethod } from './capability-methods.js';
 import { MAX_ERROR_MESSAGE_CHARS } from './limits.js';
 import type { CallLimits, SandboxRunRequest } from './types.js';
-import { parseUntrustedJson } from './untrusted-json.js';
+import { parseCapabilityArgs } from './capability-args.js';
 import type { CapabilityCallMessage, CapabilityResultMessage } from './worker-protocol.js';
 
 /** What the host tracks of one step's capability traffic. */
@@ -45,7 +45,7 @@ export function answerCapabilityCall(ledger: CapabilityLedger, message: Capabili
   }
   let args: unknown;
   try {
-    args = parseUntrustedJson(argsJson);
+    args = parseCapabilityArgs(argsJson);
   } catch (error) {
     fail('capability_failed', `capability_failed: the arguments of ${capability}.${method} were refused (${hostErrorText(error)})`);
     return;

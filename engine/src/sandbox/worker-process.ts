@@ -15,8 +15,9 @@ export interface WorkerProcessOptions {
 /**
  * isolated-vm 5 on Node 20 needs `--no-node-snapshot` in every process that loads it (#420, #472).
  * From TypeScript sources (tests) the worker runs through tsx; built, it is the `.js` sibling.
+ * `execArgv` is always explicit, so a host started with `--inspect` never passes it on (S-19).
  */
-function workerLaunch(): { file: string; execArgv: string[] } {
+export function workerLaunch(): { file: string; execArgv: string[] } {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return { file: fileURLToPath(new URL('./worker.js', here)), execArgv: ['--no-node-snapshot'] };
   const tsx = pathToFileURL(createRequire(here).resolve('tsx')).href;

@@ -30,12 +30,22 @@ function isTruthy(value: unknown): boolean {
   return Boolean(value);
 }
 
+/** Where a failed expression sits in the flow document, so the editor can point at it. */
+function expressionFailure(node: CompiledNode, error: unknown, at: string): StepOutcome {
+  const info = toErrorInfo(error, 'expression_failed');
+  return { ok: false, error: { ...info, pointer: `/nodes/${node.index}/config${at}${info.pointer ?? ''}` } };
+}
+
 async function runBranch(node: CompiledNode, scope: SessionContext, limits?: Partial<EvaluationLimits>): Promise<StepOutcome> {
   const { conditions } = node.config as unknown as BranchConfig;
   for (const [index, condition] of conditions.entries()) {
-    if (isTruthy(await evaluateExpression(condition.when, scope, limits))) {
-      return { ok: true, port: condition.port, output: { matched: index } };
+    let holds: unknown;
+    try {
+      holds = await evaluateExpression(condition.when, scope, limits);
+    } catch (error) {
+      return expressionFailure(node, error, `/conditions/${index}/when`);
     }
+    if (isTruthy(holds)) return { ok: true, port: condition.port, output: { matched: index } };
   }
   const ports = branchPorts(node.config);
   return { ok: true, port: ports[ports.length - 1] as string, output: { matched: null } };
@@ -64,7 +74,14 @@ async function runPlugin(
   if (plugin === undefined || manifest === undefined) {
     return { ok: false, error: { code: 'plugin_not_found', message: `no plugin provides ${node.type}` } };
   }
-  const config = node.render === undefined ? node.config : await node.render(scope, env.expressionLimits);
+  let config = node.config;
+  if (node.render !== undefined) {
+    try {
+      config = (await node.render(scope, env.expressionLimits)) as Record<string, unknown>;
+    } catch (error) {
+      return expressionFailure(node, error, '');
+    }
+  }
   const declared = new Set<string>(manifest.capabilities);
   const request: SandboxRunRequest = {
     workspaceId: capabilityContext.workspaceId,

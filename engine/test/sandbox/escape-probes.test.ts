@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { workerLaunch } from '../../src/sandbox/worker-process.js';
 import { bundle, expectOk, poolForFile, request } from './helpers.js';
 
 const SECRET = `canary-${process.pid}-do-not-leak`;
@@ -144,6 +145,14 @@ describe('S-07 reaching the host', () => {
       .map((entry) => entry.slice(0, entry.indexOf('=')));
     expect(names.filter((name) => !name.startsWith('NEXUSFLOW_SANDBOX_') && !name.startsWith('NODE_CHANNEL_'))).toEqual([]);
     expect(readFileSync(environ, 'utf8')).not.toContain(SECRET);
+  });
+});
+
+describe('S-19 debug surfaces off', () => {
+  it('starts workers with explicit flags and no inspector, whatever the host was started with', () => {
+    const { execArgv } = workerLaunch();
+    expect(execArgv[0]).toBe('--no-node-snapshot');
+    expect(execArgv.filter((arg) => arg.includes('inspect') || arg.includes('debug'))).toEqual([]);
   });
 });
 

@@ -73,6 +73,44 @@ describe('S-17 leakage between runs', () => {
   });
 });
 
+describe('the frozen realm', () => {
+  const pool = poolForFile({ size: 1 });
+  const walker = bundle('walker', {
+    'walker/unfrozen': `() => {
+      const roots = [['globalThis', globalThis], ['generator', function* () {}], ['async', async function () {}],
+        ['asyncGenerator', async function* () {}], // A generator object's own prototype is its function's fresh .prototype; the intrinsic is one up.
+        ['asyncGeneratorObject', Object.getPrototypeOf((async function* () {})())], ['generatorObject', Object.getPrototypeOf((function* () {})())],
+        ['arrayIterator', [][Symbol.iterator]()], ['mapIterator', new Map().keys()], ['setIterator', new Set().entries()],
+        ['stringIterator', ''[Symbol.iterator]()], ['regexpStringIterator', 'a'.matchAll(/a/g)], ['promise', Promise.resolve()],
+        ['segments', new Intl.Segmenter().segment('a')], ['segmentIterator', new Intl.Segmenter().segment('a')[Symbol.iterator]()],
+        ['error', new TypeError('x')], ['typedArray', new Uint8Array(1)], ['sloppyArguments', (function () { return arguments; })()]];
+      const seen = new Set();
+      const unfrozen = [];
+      const stack = roots.map(([name, value]) => [name, Object.getPrototypeOf(value)]).concat([['globalThis', globalThis]]);
+      while (stack.length > 0) {
+        const [path, value] = stack.pop();
+        if (value === null || (typeof value !== 'object' && typeof value !== 'function') || seen.has(value)) continue;
+        seen.add(value);
+        if (!Object.isFrozen(value)) unfrozen.push(path);
+        stack.push([path + '.__proto__', Object.getPrototypeOf(value)]);
+        for (const key of Reflect.ownKeys(value)) {
+          const desc = Object.getOwnPropertyDescriptor(value, key);
+          const name = path + '.' + String(key);
+          if ('value' in desc) stack.push([name, desc.value]);
+          else stack.push([name + '<get>', desc.get], [name + '<set>', desc.set]);
+        }
+      }
+      return { output: { unfrozen, checked: seen.size } };
+    }`,
+  });
+
+  it('leaves no reachable intrinsic unfrozen, hidden ones included', async () => {
+    const output = expectOk(await pool.run(request(walker, 'walker/unfrozen'))).output as { unfrozen: string[]; checked: number };
+    expect(output.unfrozen).toEqual([]);
+    expect(output.checked).toBeGreaterThan(700);
+  });
+});
+
 describe('S-18 noisy neighbour', () => {
   const pool = poolForFile({ size: 2, maxConcurrentPerWorkspace: 2, maxQueuedPerWorkspace: 2 });
   const busy = bundle('busy', {

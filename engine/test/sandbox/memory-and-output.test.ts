@@ -53,7 +53,6 @@ describe('S-13 giant or hostile outputs', () => {
     ['outputs/getter', 'output_not_serializable', 'result.output.secret is a getter'],
     ['outputs/map', 'output_not_serializable', 'is not a plain object'],
     ['outputs/port-number', 'invalid_output', 'result.port must be a string'],
-    ['outputs/proto-key', 'output_not_serializable', 'result.vars.__proto__ is a "__proto__" key'],
   ];
   for (const [nodeType, code, text] of cases) {
     it(`refuses ${nodeType} with ${code} before it leaves the isolate`, async () => {
@@ -63,6 +62,13 @@ describe('S-13 giant or hostile outputs', () => {
       if (code === 'output_too_large') expect(error.message).toContain('more than 1048576 bytes');
     });
   }
+
+  it('keeps a "__proto__" key as an own data property, never as a prototype', async () => {
+    const value = expectOk(await pool.run(request(outputs, 'outputs/proto-key')));
+    expect(Object.getPrototypeOf(value.vars)).toBe(Object.prototype);
+    expect(Object.hasOwn(value.vars ?? {}, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+  });
 
   it('copies plain JSON data out the way JSON would', async () => {
     const value = expectOk(await pool.run(request(outputs, 'outputs/plain')));

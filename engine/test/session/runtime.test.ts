@@ -286,6 +286,10 @@ describe('session runtime', () => {
     const turn = await s.send('x');
     clearInterval(ticker);
     expect(turn.texts).toEqual([expect.stringMatching(/^recovered: expression_(timeout|too_deep)$/)]);
+    expect(turn.trace.find((e) => e.type === 'node.error')).toMatchObject({
+      nodeId: 'loop',
+      error: { pointer: '/nodes/1/config/conditions/0/when', message: expect.stringContaining('$f') },
+    });
     expect(ticks).toBeGreaterThan(0);
     expect((await s.send('y', 'other')).result.status).toBe('ended');
   });
@@ -300,6 +304,13 @@ describe('session runtime', () => {
       [['../B/x', { workspaceId: 'B' }], 'A', 't'],
       [['B:x'], 'A', 't'],
     ]);
+  });
+
+  it('points at the template that failed to render', async () => {
+    const s = session(flow([['start', 'core/trigger'], ['hi', 't/say', { text: 'Total: {{ $number(message.text) }}' }]], ['start.out->hi']));
+    const turn = await s.send('not a number');
+    expect(turn.result.error).toMatchObject({ code: 'expression_failed', pointer: '/nodes/1/config/text' });
+    expect(turn.result.error?.message).toContain('$number(message.text)');
   });
 });
 
