@@ -22,9 +22,9 @@ export { scaffoldPlugin } from './plugins/scaffold-plugin.js';
 export type { LoadedPlugin, NodeTypeInfo, NodeTypeRegistry } from './plugins/types.js';
 export { TRIGGER, WAIT, BRANCH, END } from './nodes/native-types.js';
 
-export { createSandboxPool } from './sandbox/index.js';
-export type { SandboxPool } from './sandbox/index.js';
-export type { CapabilityCall, SandboxCode, SandboxRunRequest, SandboxRunResult } from './sandbox/types.js';
+export { createSandboxPool, DEFAULT_CALL_LIMITS, MAX_OUTPUT_BYTES } from './sandbox/index.js';
+export type { SandboxPool, SandboxPoolOptions, SandboxPoolStats, SandboxWorkerStats } from './sandbox/index.js';
+export type { CallLimits, CapabilityCall, SandboxCode, SandboxRunRequest, SandboxRunResult, ThrownInfo } from './sandbox/types.js';
 
 export { createSessionRuntime, DEFAULT_STEP_BUDGET } from './session/runtime.js';
 export type { SessionRuntime, SessionRuntimeOptions } from './session/runtime.js';

@@ -57,7 +57,7 @@ export async function benchThroughput(): Promise<void> {
     const sequential = turns / ((performance.now() - started) / 1000);
     turns = 0;
     started = performance.now();
-    // 32 sessions spread over 8 workspaces: the pool admits 4 running steps per workspace.
+    // 32 sessions spread over 8 workspaces, as a shared server would see them.
     await Promise.all(
       Array.from({ length: 32 }, async (_, s) => {
         while (performance.now() - started < 2000) count((await runtime.dispatch(`ws${s % 8}:c${s}`, { text: 'go' })).status);

@@ -1,14 +1,21 @@
 import type { StepErrorCode } from '../errors.js';
 import type { CallLimits, SandboxCode, SandboxRunRequest, SandboxRunResult } from './types.js';
 
+/**
+ * Per-workspace admission. A step waiting on a slow capability (an LLM reply takes seconds) holds
+ * its slot, so these are sized for many live conversations per workspace; the server tunes them.
+ */
+export const DEFAULT_MAX_CONCURRENT_PER_WORKSPACE = 32;
+export const DEFAULT_MAX_QUEUED_PER_WORKSPACE = 256;
+
 export interface SandboxPoolOptions {
   /** Worker processes at most; they start on demand (default `os.availableParallelism()`). */
   size?: number;
   /** Defaults for every step's `ctx` limits; a request's `callLimits` override them. */
   callLimits?: Partial<CallLimits>;
-  /** Runs of one workspace in the pool at once (default 4). */
+  /** Runs of one workspace in the pool at once (default 32). */
   maxConcurrentPerWorkspace?: number;
-  /** Runs of one workspace waiting for a slot (default 16); beyond it runs get `sandbox_busy`. */
+  /** Runs of one workspace waiting for a slot (default 256); beyond it runs get `sandbox_busy`. */
   maxQueuedPerWorkspace?: number;
   /** Warm isolates per worker (default 16; about 3 MB each). */
   maxIsolatesPerWorker?: number;

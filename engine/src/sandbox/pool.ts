@@ -4,6 +4,7 @@ import { answerCapabilityCall, type CapabilityLedger } from './capability-host.j
 import { ExportRequests } from './export-requests.js';
 import { clampStepLimits, DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_TIMEOUT_MS, limitMessages, resolveCallLimits, type StepLimits } from './limits.js';
 import type { SandboxPool, SandboxPoolOptions, SandboxPoolStats } from './pool-types.js';
+import { DEFAULT_MAX_CONCURRENT_PER_WORKSPACE, DEFAULT_MAX_QUEUED_PER_WORKSPACE } from './pool-types.js';
 import { failureResult, resultFromWorker } from './run-result.js';
 import type { RunStats, SandboxCode, SandboxRunRequest, SandboxRunResult } from './types.js';
 import { Watchdog } from './watchdog.js';
@@ -54,8 +55,8 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
     maxCodeChars: 64 * 1024 * 1024,
   };
   const gate = new WorkspaceGate({
-    maxConcurrent: Math.max(1, options.maxConcurrentPerWorkspace ?? 4),
-    maxQueued: Math.max(0, options.maxQueuedPerWorkspace ?? 16),
+    maxConcurrent: Math.max(1, options.maxConcurrentPerWorkspace ?? DEFAULT_MAX_CONCURRENT_PER_WORKSPACE),
+    maxQueued: Math.max(0, options.maxQueuedPerWorkspace ?? DEFAULT_MAX_QUEUED_PER_WORKSPACE),
   });
   const workers: WorkerProcess[] = [];
   const runs = new Map<number, HostRun>();
@@ -212,7 +213,7 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
           outcome === 'closed' ? 'step_interrupted' : 'sandbox_busy',
           outcome === 'closed'
             ? 'the sandbox pool closed while the step waited'
-            : `workspace ${request.workspaceId} already has ${options.maxConcurrentPerWorkspace ?? 4} steps running and ${
+            : `workspace ${request.workspaceId} already has ${options.maxConcurrentPerWorkspace ?? DEFAULT_MAX_CONCURRENT_PER_WORKSPACE} steps running and ${
                 outcome === 'full' ? 'its queue is full' : `no slot freed up within ${limits.timeoutMs} ms`
               }; try again shortly`,
         );
