@@ -1,20 +1,10 @@
 import type { FlowDocument } from '@nexusflow/schemas';
 import type { ErrorInfo } from '../errors.js';
 import type { CapabilityCall } from '../sandbox/types.js';
+// The SDK is the contract plugin authors see; the runtime uses the same message and contact shapes.
+import type { ChatMessage, Contact } from '../sdk/index.js';
 
-/** An inbound user message. `text` is what most flows read; channels may add more fields. */
-export interface ChatMessage {
-  text?: string;
-  /** Channel message id, when the channel has one. */
-  id?: string;
-  [key: string]: unknown;
-}
-
-/** What the flow knows about the person on the other side. */
-export interface Contact {
-  id: string;
-  [key: string]: unknown;
-}
+export type { ChatMessage, Contact };
 
 /** The data a session carries between steps; also the scope of every expression. */
 export interface SessionContext {
