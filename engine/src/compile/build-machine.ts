@@ -1,6 +1,6 @@
 import { createMachine, type AnyStateMachine } from 'xstate';
 import type { FlowDocument } from '@nexusflow/schemas';
-import { END } from '../nodes/native-types.js';
+import { END, ERROR_PORT } from '../nodes/native-types.js';
 
 /** State of a session between runs. `$` cannot appear in a node id, so these never collide. */
 export const IDLE_STATE = '$idle';
@@ -37,7 +37,7 @@ export function buildMachine(
   flow.nodes.forEach((node, index) => {
     const on: Transitions = {};
     for (const port of portsOf(index)) on[portEvent(port)] = targets.get(`${node.id}\u0000${port}`) ?? IDLE_STATE;
-    on[portEvent('error')] = targets.get(`${node.id}\u0000error`) ?? FAILED_STATE;
+    on[portEvent(ERROR_PORT)] = targets.get(`${node.id}\u0000${ERROR_PORT}`) ?? FAILED_STATE;
     if (node.type === END) on[END_EVENT] = IDLE_STATE;
     states[node.id] = { on, description: node.type };
   });

@@ -3,7 +3,7 @@ import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { FlowDocument, FlowNode, Validated } from '@nexusflow/schemas';
 import { NexusError } from '../errors.js';
 import { checkTemplates, compileTemplates, type TemplateRenderer } from '../expressions/index.js';
-import { TRIGGER } from '../nodes/native-types.js';
+import { ERROR_PORT, TRIGGER } from '../nodes/native-types.js';
 import type { NodeTypeInfo, NodeTypeRegistry } from '../plugins/types.js';
 import { checkFlow } from '../validate/index.js';
 import { buildMachine, portEvent } from './build-machine.js';
@@ -86,7 +86,8 @@ export function compileFlowOrThrow(doc: unknown, registry: NodeTypeRegistry): Co
   throw new NexusError('flow_invalid', `the flow is not valid:\n${lines}`);
 }
 
-function compileNode(node: FlowNode, index: number, info: NodeTypeInfo, errorWired: boolean): CompiledNode {
+/** One node ready to run: its type, ports and precompiled templates. */
+export function compileNode(node: FlowNode, index: number, info: NodeTypeInfo, errorWired: boolean): CompiledNode {
   return {
     id: node.id,
     index,
@@ -100,7 +101,7 @@ function compileNode(node: FlowNode, index: number, info: NodeTypeInfo, errorWir
 }
 
 function build(flow: FlowDocument, hash: string, registry: NodeTypeRegistry): CompiledFlow {
-  const wiredErrors = new Set(flow.edges.filter((e) => e.port === 'error').map((e) => e.source));
+  const wiredErrors = new Set(flow.edges.filter((e) => e.port === ERROR_PORT).map((e) => e.source));
   const nodes = new Map<string, CompiledNode>();
   flow.nodes.forEach((node, index) => {
     // checkFlow guarantees every type is registered.

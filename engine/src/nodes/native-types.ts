@@ -8,6 +8,9 @@ export const WAIT = 'core/wait';
 export const BRANCH = 'core/branch';
 export const END = 'core/end';
 
+/** The port every node has, taken when its step fails. */
+export const ERROR_PORT = 'error';
+
 const PORT_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]{0,63}$';
 const EMPTY_CONFIG: JsonSchema = { type: 'object', additionalProperties: false, properties: {} };
 
@@ -71,7 +74,7 @@ function validateBranch(config: unknown, pointer: string): ValidationIssue[] {
   const seen = new Set<string>();
   conditions.forEach((condition, index) => {
     const at = `${pointer}/conditions/${index}`;
-    if (condition.port === 'error') {
+    if (condition.port === ERROR_PORT) {
       issues.push({ code: 'reserved_port', pointer: `${at}/port`, message: 'port "error" is reserved for failures; pick another name' });
     } else if (seen.has(condition.port)) {
       issues.push({
@@ -84,7 +87,7 @@ function validateBranch(config: unknown, pointer: string): ValidationIssue[] {
     const problem = checkExpression(condition.when);
     if (problem !== undefined) issues.push({ code: 'expression_invalid', pointer: `${at}/when`, message: problem });
   });
-  if (otherwise === 'error') {
+  if (otherwise === ERROR_PORT) {
     issues.push({ code: 'reserved_port', pointer: `${pointer}/otherwise`, message: 'port "error" is reserved for failures; pick another name' });
   }
   return issues;

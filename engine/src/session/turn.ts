@@ -1,7 +1,7 @@
 import type { ErrorInfo } from '../errors.js';
 import { END_EVENT, FAILED_STATE, IDLE_STATE, MESSAGE_EVENT, portEvent } from '../compile/build-machine.js';
 import type { CompiledFlow, CompiledNode } from '../compile/compile-flow.js';
-import { WAIT } from '../nodes/native-types.js';
+import { ERROR_PORT, WAIT } from '../nodes/native-types.js';
 import { runStep, type StepEnvironment, type StepOutcome } from './run-step.js';
 import type { ChatMessage, Clock, SessionRecord, SessionStore, TraceEvent, TraceSink, TurnResult } from './types.js';
 import { mergeVars } from './vars.js';
@@ -161,7 +161,7 @@ class Turn {
       this.emit(traced);
     } else {
       error = outcome.error;
-      event = portEvent('error');
+      event = portEvent(ERROR_PORT);
       context.nodes = { ...context.nodes, [node.id]: { output: { error } } };
       this.emit({ type: 'node.error', ...this.base(), step, nodeId: node.id, nodeType: node.type, error, durationMs, handled: node.errorWired });
     }

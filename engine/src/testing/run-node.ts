@@ -1,7 +1,6 @@
 import type { ValidationIssue } from '@nexusflow/schemas';
 import { NexusError } from '../errors.js';
-import type { CompiledNode } from '../compile/compile-flow.js';
-import { compileTemplates } from '../expressions/index.js';
+import { compileNode } from '../compile/compile-flow.js';
 import { createRegistry } from '../plugins/registry.js';
 import type { LoadedPlugin } from '../plugins/types.js';
 import { runStep, type StepSandbox } from '../session/run-step.js';
@@ -49,16 +48,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
   const config = options.config ?? {};
   const issues = info.validateConfig(config, '/config');
   if (issues.length > 0) throw new NexusError('flow_invalid', `config of ${options.type} is not valid: ${formatIssues(issues)}`);
-  const node: CompiledNode = {
-    id: 'node',
-    index: 0,
-    type: options.type,
-    info,
-    config,
-    render: compileTemplates(config, info.rawConfigKeys),
-    ports: info.ports(config),
-    errorWired: true,
-  };
+  const node = compileNode({ id: 'node', type: options.type, position: { x: 0, y: 0 }, config }, 0, info, true);
   const contact = options.contact ?? { id: 'test-contact' };
   const scope: SessionContext = { message: options.message ?? null, vars: options.vars ?? {}, nodes: {}, contact };
   const outcome = await runStep(

@@ -1,6 +1,6 @@
 import type { FlowDocument, ValidationIssue } from '@nexusflow/schemas';
 import type { NodeFacts } from './check-nodes.js';
-import { ERROR_PORT } from './node-types.js';
+import { ERROR_PORT } from '../nodes/native-types.js';
 
 /**
  * Edge ids, both ends, the source port, and one edge per output port. Also returns the edges that

@@ -4,7 +4,7 @@ import { checkEdges } from './check-edges.js';
 import { checkNodes } from './check-nodes.js';
 import { checkPlugins } from './check-plugins.js';
 import { findCycles } from './find-cycles.js';
-import { WAIT_TYPE } from './node-types.js';
+import { WAIT as WAIT_TYPE } from '../nodes/native-types.js';
 
 export interface FlowCheckOptions {
   /** The node types and plugins the flow may use; anything else is unknown. */

@@ -1,7 +1,7 @@
 import { appendPointer, type FlowDocument, type ValidationIssue } from '@nexusflow/schemas';
 import type { NodeTypeRegistry } from '../plugins/types.js';
 import type { FlowCheckOptions } from './check-flow.js';
-import { TRIGGER_TYPE } from './node-types.js';
+import { TRIGGER as TRIGGER_TYPE } from '../nodes/native-types.js';
 
 /** What the edge checks need to know about the nodes. */
 export interface NodeFacts {
