@@ -31,6 +31,7 @@ export const ENGINE_ERROR_CODES = [
   'plugin_invalid',
   'session_unrecoverable',
   'queue_full',
+  'invalid_message',
   'runtime_closed',
 ] as const;
 export type EngineErrorCode = (typeof ENGINE_ERROR_CODES)[number];

@@ -122,7 +122,7 @@ export function createSessionRuntime(options: SessionRuntimeOptions): SessionRun
     async dispatch(key, message) {
       guard();
       if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-        throw new NexusError('flow_invalid', 'a message must be an object such as { "text": "hello" }');
+        throw new NexusError('invalid_message', 'a message must be an object such as { "text": "hello" }');
       }
       return queue.run(key, () => processMessage(key, message));
     },

@@ -88,9 +88,15 @@ describe('checkFlow', () => {
     expect(checkFlow(doc, { registry })).toEqual({ ok: true, value: doc });
   });
 
-  it('stops at the shape when the document is malformed, before the graph checks', () => {
+  it('reports shape problems and graph problems together when the graph can still be read', () => {
     const doc = flow([node('start', 'core/trigger'), node('a.b')], [edge('start', 'ghost')]);
-    expect(issuesOf(doc).map((issue) => issue.pointer)).toEqual(['/nodes/1/id']);
+    expect(issuesOf(doc).map((issue) => issue.pointer)).toEqual(['/nodes/1/id', '/edges/0/target']);
+  });
+
+  it('stops at the shape when nodes or edges lack the fields the graph rules read', () => {
+    const doc = flow([node('start', 'core/trigger'), node('a')], [edge('start', 'ghost')]);
+    delete (doc.nodes[1] as { id?: string }).id;
+    expect(issuesOf(doc).map((issue) => issue.pointer)).toEqual(['/nodes/1']);
   });
 
   describe('F-01 cycle without a wait', () => {
