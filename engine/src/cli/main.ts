@@ -20,7 +20,7 @@ const USAGE = `nexusflow: run and check Nexus Flow flows and plugins from the te
   nexusflow plugin build <dir> [--entry src/index.ts]
       Bundle a plugin's sources into the single file its plugin.json names as "main".
 
-Node must run with --no-node-snapshot (isolated-vm).`;
+Plugin steps run in sandbox worker processes, started with --no-node-snapshot as isolated-vm needs.`;
 
 async function loadPlugins(options: Map<string, string[]>) {
   const core = await Promise.all((options.get('core-plugin') ?? []).map((dir) => loadPluginDir(dir, true)));
