@@ -47,3 +47,19 @@ export type {
   TurnResult,
   TurnStatus,
 } from './session/types.js';
+
+export type {
+  ChannelPort,
+  ChannelStream,
+  CreditHold,
+  CreditLedger,
+  DeployTarget,
+  HistoryStore,
+  HoldResult,
+  KvStore,
+  LedgerEntry,
+  LedgerEntryKind,
+  SecretStore,
+  SettleResult,
+} from './ports/index.js';
+export type { LlmMessage, OutboundMessage } from './sdk/index.js';
