@@ -16,7 +16,7 @@ export type { CapabilityName, JsonSchema, NodeLimits, NodeManifest, PluginManife
 export type { ValidationIssue, Validated } from './types/issues.js';
 
 export { validateFlowDocument } from './validate/validate-flow.js';
-export { validatePluginManifest, CORE_PLUGIN_NAME } from './validate/validate-manifest.js';
+export { validatePluginManifest, CORE_PLUGIN_NAME, ANY_HTTP_HOST } from './validate/validate-manifest.js';
 export type { ManifestValidationOptions } from './validate/validate-manifest.js';
 export { compileConfigValidator, CONFIG_SCHEMA_KEYWORDS } from './validate/config-validator.js';
 export type { ConfigValidator } from './validate/config-validator.js';

@@ -41,7 +41,10 @@ export class CapabilityGate {
     if (this.closed) return `capability_failed: ${label} was called after the step ended`;
     const capability = namespace === 'http' ? httpCapability(argsJson) : { capability: namespace };
     if ('refusal' in capability) return capability.refusal;
-    const declared = this.declared.get(capability.capability);
+    // `http:*` (core/http only) admits any host here; the host's provider enforces the node's own allowlist.
+    const declared =
+      this.declared.get(capability.capability) ??
+      (namespace === 'http' && this.declared.has('http:*') ? capability.capability : undefined);
     if (declared === undefined) {
       return `capability_not_declared: ${capability.capability} (${label} needs "${capability.capability}" in the node's "capabilities" list in plugin.json)`;
     }

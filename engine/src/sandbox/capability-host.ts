@@ -30,7 +30,8 @@ export function answerCapabilityCall(ledger: CapabilityLedger, message: Capabili
     fail('capability_failed', 'capability_failed: malformed capability call');
     return;
   }
-  if (!ledger.request.capabilities.includes(capability)) {
+  const anyHost = capability.startsWith('http:') && ledger.request.capabilities.includes('http:*');
+  if (!ledger.request.capabilities.includes(capability) && !anyHost) {
     fail('capability_not_declared', `capability_not_declared: ${capability}`);
     return;
   }

@@ -1,8 +1,8 @@
 /** Methods `ctx` offers per capability namespace (DESIGN.md, Plugins); `http` stands for every `http:<host>`. */
 export const CAPABILITY_METHODS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   llm: ['chat'],
-  memory: ['history', 'append'],
-  billing: ['balance', 'check'],
+  memory: ['history', 'append', 'clear'],
+  billing: ['balance', 'check', 'estimate'],
   channel: ['send'],
   kv: ['get', 'set', 'delete'],
   deploy: ['publish'],

@@ -74,12 +74,18 @@ export interface Capabilities {
     }): Promise<{ text: string; json?: unknown; usage: { inputTokens: number; outputTokens: number } }>;
   };
   memory: {
+    /** This contact's history, oldest first, truncated to `maxTokens` (system messages kept). */
     history(options?: { maxTokens?: number }): Promise<LlmMessage[]>;
     append(messages: LlmMessage[]): Promise<void>;
+    clear(): Promise<void>;
   };
   billing: {
+    /** Credits the workspace can spend now (its balance less open holds). */
     balance(): Promise<number>;
+    /** True when at least `credits` are available. */
     check(credits: number): Promise<boolean>;
+    /** Worst-case credits of one model call: its input tokens and `maxTokens` of output, fee included. */
+    estimate(request: { provider: string; model: string; messages?: LlmMessage[]; maxTokens: number }): Promise<number>;
   };
   channel: {
     send(message: OutboundMessage): Promise<void>;

@@ -35,4 +35,11 @@ describe('isCallDeclared', () => {
     expect(httpTargetOf('HTTPS://API.EXAMPLE.COM:443/x')).toBe('api.example.com');
     expect(httpTargetOf('http://2130706433:4100/')).toBe('127.0.0.1:4100');
   });
+
+  it('lets http:* reach any http(s) host, leaving the host list to the provider', () => {
+    const anyHost = new Set(['http:*']);
+    expect(isCallDeclared(fetchCall('https://anything.example/x'), anyHost)).toBe(true);
+    expect(isCallDeclared(fetchCall('file:///etc/passwd'), anyHost)).toBe(false);
+  });
 });
+

@@ -337,3 +337,26 @@ describe('validatePluginManifest', () => {
     });
   });
 });
+
+describe('the http:* capability', () => {
+  const manifest = (name: string) => ({
+    name,
+    version: '1.0.0',
+    main: 'index.js',
+    nodes: [{ type: `${name}/get`, title: 'Get', ports: ['out'], capabilities: ['http:*'], config: { type: 'object' } }],
+  });
+
+  it('is refused for any plugin but the trusted core plugin', () => {
+    expect(validatePluginManifest(manifest('acme'))).toEqual({
+      ok: false,
+      issues: [
+        {
+          code: 'reserved_capability',
+          pointer: '/nodes/0/capabilities/0',
+          message: '"http:*" (any host) is reserved for the built-in core/http node; list each host instead, e.g. "http:api.example.com"',
+        },
+      ],
+    });
+    expect(validatePluginManifest(manifest('core'), { allowCorePlugin: true }).ok).toBe(true);
+  });
+});

@@ -55,6 +55,7 @@ export function validatePluginManifest(manifest: unknown, options: ManifestValid
     ...scanned,
     ...schemaIssues.filter((issue) => !reported.has(issue.pointer)),
     ...checkName(manifest, options),
+    ...checkAnyHost(manifest, nodes, options),
     ...checkNodeTypes(manifest, nodes),
     ...configIssues,
   ];
@@ -80,6 +81,26 @@ function checkName(manifest: unknown, options: ManifestValidationOptions): Valid
       message: `"${CORE_PLUGIN_NAME}" is reserved for the built-in plugin; choose another name (and use it as the prefix of your node types)`,
     },
   ];
+}
+
+/** `http:*` lets a node reach the hosts its own config lists; only the built-in core/http may declare it. */
+export const ANY_HTTP_HOST = 'http:*';
+
+function checkAnyHost(manifest: unknown, nodes: Entries, options: ManifestValidationOptions): ValidationIssue[] {
+  const trusted = isObject(manifest) && manifest.name === CORE_PLUGIN_NAME && options.allowCorePlugin === true;
+  if (trusted) return [];
+  const issues: ValidationIssue[] = [];
+  for (const { index, node } of nodes) {
+    const capabilities = Array.isArray(node.capabilities) ? node.capabilities : [];
+    const at = capabilities.indexOf(ANY_HTTP_HOST);
+    if (at < 0) continue;
+    issues.push({
+      code: 'reserved_capability',
+      pointer: `/nodes/${index}/capabilities/${at}`,
+      message: `"${ANY_HTTP_HOST}" (any host) is reserved for the built-in core/http node; list each host instead, e.g. "http:api.example.com"`,
+    });
+  }
+  return issues;
 }
 
 function checkNodeTypes(manifest: unknown, nodes: Entries): ValidationIssue[] {
