@@ -83,6 +83,9 @@ async function runPlugin(
     }
   }
   const declared = new Set<string>(manifest.capabilities);
+  // One context object per attempt: providers number a step's calls per context, so a retried
+  // attempt makes the same calls under the same idempotency keys.
+  let attemptContext = { ...capabilityContext };
   const request: SandboxRunRequest = {
     workspaceId: capabilityContext.workspaceId,
     plugin: plugin.code,
@@ -97,12 +100,15 @@ async function runPlugin(
           new NexusError('capability_not_declared', `capability_not_declared: ${call.capability} is not declared by ${node.type}`),
         );
       }
-      return env.capabilities.invoke(call, capabilityContext);
+      return env.capabilities.invoke(call, attemptContext);
     },
   };
   let result = await env.sandbox.run(request);
   // A dead worker fails only its step; that step gets one more try on a fresh worker.
-  if (!result.ok && result.error.code === 'sandbox_crashed') result = await env.sandbox.run(request);
+  if (!result.ok && result.error.code === 'sandbox_crashed') {
+    attemptContext = { ...capabilityContext };
+    result = await env.sandbox.run(request);
+  }
   if (!result.ok) return { ok: false, error: result.error };
   const port = resolvePort(node, result.value.port);
   if (typeof port !== 'string') return port;
