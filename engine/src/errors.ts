@@ -36,18 +36,25 @@ export const ENGINE_ERROR_CODES = [
 ] as const;
 export type EngineErrorCode = (typeof ENGINE_ERROR_CODES)[number];
 
-/** Plain, copyable description of a failure, as stored in traces and session records. */
+/**
+ * Plain, copyable description of a failure, as stored in traces and session records. `code` is an
+ * engine code, or the snake_case code a capability gave its error (`insufficient_credits`,
+ * `llm_rate_limited` ...) when a plugin let that error fail its step.
+ */
 export interface ErrorInfo {
-  code: EngineErrorCode;
+  code: ErrorCode;
   message: string;
   pointer?: string;
 }
 
+/** An engine code, or a snake_case code of a capability provider (`insufficient_credits`, `egress_denied` ...). */
+export type ErrorCode = EngineErrorCode | (string & {});
+
 export class NexusError extends Error {
-  readonly code: EngineErrorCode;
+  readonly code: ErrorCode;
   readonly pointer: string | undefined;
 
-  constructor(code: EngineErrorCode, message: string, options?: { pointer?: string; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { pointer?: string; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'NexusError';
     this.code = code;

@@ -2,7 +2,7 @@ export { FLOW_FORMAT } from '@nexusflow/schemas';
 export type { FlowDocument, FlowEdge, FlowNode, PluginManifest, NodeManifest, ValidationIssue, Validated } from '@nexusflow/schemas';
 
 export { NexusError, toErrorInfo, STEP_ERROR_CODES, ENGINE_ERROR_CODES } from './errors.js';
-export type { EngineErrorCode, ErrorInfo, StepErrorCode } from './errors.js';
+export type { EngineErrorCode, ErrorCode, ErrorInfo, StepErrorCode } from './errors.js';
 
 export { checkFlow } from './validate/index.js';
 export { compileFlow, compileFlowOrThrow } from './compile/compile-flow.js';

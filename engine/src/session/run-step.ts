@@ -109,7 +109,7 @@ async function runPlugin(
     attemptContext = { ...capabilityContext };
     result = await env.sandbox.run(request);
   }
-  if (!result.ok) return { ok: false, error: result.error };
+  if (!result.ok) return { ok: false, error: stepError(result.error) };
   const port = resolvePort(node, result.value.port);
   if (typeof port !== 'string') return port;
   const varsProblem = checkVarsPatch(result.value.vars);
@@ -118,6 +118,20 @@ async function runPlugin(
   if (result.value.output !== undefined) outcome.output = result.value.output;
   if (result.value.vars !== undefined) outcome.vars = result.value.vars;
   return outcome;
+}
+
+const CAPABILITY_CODE = /^[a-z][a-z0-9_]{2,63}$/;
+
+/**
+ * A plugin that lets a capability error escape fails its step with that error's code (for example
+ * `insufficient_credits`), so flows can branch on it; other thrown errors stay `plugin_error`.
+ */
+function stepError(error: { code: string; message: string; thrown?: { code?: string } }): ErrorInfo {
+  const thrownCode = error.thrown?.code;
+  if (error.code === 'plugin_error' && thrownCode !== undefined && CAPABILITY_CODE.test(thrownCode)) {
+    return { code: thrownCode, message: error.message };
+  }
+  return { code: error.code, message: error.message };
 }
 
 /** Runs one node and reports the port it leaves through, or the error. Never throws. */

@@ -25,6 +25,10 @@ const t = inlinePlugin('t', {
     run: `async (input, ctx) => { await ctx.kv.get('gate'); return { port: 'out', output: { seen: input.message.text } }; }`,
   },
   pollute: { run: `() => JSON.parse('{"port":"out","vars":{"__proto__":{"polluted":true}}}')` },
+  broke: {
+    capabilities: ['billing'],
+    run: `async (input, ctx) => { await ctx.billing.check(5); return { port: 'out' }; }`,
+  },
   snoop: {
     capabilities: ['kv'],
     run: `async (input, ctx) => { await ctx.kv.get('../B/x', { workspaceId: 'B' }); await ctx.kv.get('B:x'); return { port: 'out' }; }`,
@@ -311,6 +315,13 @@ describe('session runtime', () => {
     const turn = await s.send('not a number');
     expect(turn.result.error).toMatchObject({ code: 'expression_failed', pointer: '/nodes/1/config/text' });
     expect(turn.result.error?.message).toContain('$number(message.text)');
+  });
+
+  it('fails a step with the code of a capability error the plugin let through', async () => {
+    const refuse = () => Promise.reject(Object.assign(new Error('this call needs up to 5 credits; the workspace has 0'), { code: 'insufficient_credits' }));
+    const s = session(flow([['start', 'core/trigger'], ['b', 't/broke']], ['start.out->b']), { capabilities: { billing: { check: refuse } } });
+    const turn = await s.send('x');
+    expect(turn.result.error).toMatchObject({ code: 'insufficient_credits', message: expect.stringContaining('needs up to 5 credits') });
   });
 });
 

@@ -1,0 +1,10 @@
+export { createBillingCapability } from './billing-capability.js';
+export { CREDIT_ERROR_CODES, CreditError, requireCredits } from './errors.js';
+export type { CreditErrorCode } from './errors.js';
+export { createMemoryLedger, OVERAGE_KEY_SUFFIX } from './memory-ledger.js';
+export type { MemoryLedger, MemoryLedgerOptions } from './memory-ledger.js';
+export { costOf, holdFor, maxTokensWithin, settleAmount } from './pricing.js';
+export type { SettleAmount } from './pricing.js';
+export { formatRateIssues, loadDefaultRates, loadRates, loadRatesFile, noRateMessage, rateFor } from './rates.js';
+export type { Rate, RateTable } from './rates.js';
+export { countTokens, PER_MESSAGE_OVERHEAD, REPLY_PRIMING } from './token-count.js';
