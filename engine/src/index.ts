@@ -29,6 +29,7 @@ export type { CallLimits, CapabilityCall, SandboxCode, SandboxRunRequest, Sandbo
 export { createSessionRuntime, DEFAULT_STEP_BUDGET } from './session/runtime.js';
 export type { SessionRuntime, SessionRuntimeOptions } from './session/runtime.js';
 export type { StepSandbox } from './session/run-step.js';
+export { httpTargetOf } from './session/capability-check.js';
 export { createMemorySessionStore } from './session/stores/memory-store.js';
 export { createFileSessionStore } from './session/stores/file-store.js';
 export type {

@@ -74,6 +74,8 @@ export interface Capabilities {
     }): Promise<{ text: string; json?: unknown; usage: { inputTokens: number; outputTokens: number } }>;
   };
   memory: {
+    /** This contact's history (oldest first, truncated to `maxTokens`, system messages kept) with the token count of what was kept (counted host-side with a real tokenizer). */
+    history(options: { maxTokens?: number; withTokens: true }): Promise<{ messages: LlmMessage[]; tokens: number }>;
     /** This contact's history, oldest first, truncated to `maxTokens` (system messages kept). */
     history(options?: { maxTokens?: number }): Promise<LlmMessage[]>;
     append(messages: LlmMessage[]): Promise<void>;
@@ -105,7 +107,16 @@ export interface Capabilities {
   http: {
     fetch(
       url: string,
-      init?: { method?: string; headers?: Record<string, string>; body?: string },
+      init?: {
+        method?: string;
+        headers?: Record<string, string>;
+        body?: string;
+        /** Hosts this call may reach, for nodes declaring `http:*` (the built-in core/http). */
+        allowedHosts?: string[];
+        timeoutMs?: number;
+        maxResponseBytes?: number;
+        followRedirects?: boolean;
+      },
     ): Promise<{ status: number; headers: Record<string, string>; body: string }>;
   };
 }

@@ -55,7 +55,7 @@ export function validatePluginManifest(manifest: unknown, options: ManifestValid
     ...scanned,
     ...schemaIssues.filter((issue) => !reported.has(issue.pointer)),
     ...checkName(manifest, options),
-    ...checkAnyHost(manifest, nodes, options),
+    ...checkAnyHost(manifest, nodes),
     ...checkNodeTypes(manifest, nodes),
     ...configIssues,
   ];
@@ -86,9 +86,9 @@ function checkName(manifest: unknown, options: ManifestValidationOptions): Valid
 /** `http:*` lets a node reach the hosts its own config lists; only the built-in core/http may declare it. */
 export const ANY_HTTP_HOST = 'http:*';
 
-function checkAnyHost(manifest: unknown, nodes: Entries, options: ManifestValidationOptions): ValidationIssue[] {
-  const trusted = isObject(manifest) && manifest.name === CORE_PLUGIN_NAME && options.allowCorePlugin === true;
-  if (trusted) return [];
+function checkAnyHost(manifest: unknown, nodes: Entries): ValidationIssue[] {
+  // A plugin named core is either trusted or already refused by its name.
+  if (isObject(manifest) && manifest.name === CORE_PLUGIN_NAME) return [];
   const issues: ValidationIssue[] = [];
   for (const { index, node } of nodes) {
     const capabilities = Array.isArray(node.capabilities) ? node.capabilities : [];
