@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsBase, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages/messages.js';
 import { LlmError, mapProviderError } from './errors.js';
-import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './openai-adapter.js';
+import { clientSetup } from './client-options.js';
 import type { LlmAdapter, LlmCallOptions, LlmCallRequest, LlmCallResult, LlmConnection, LlmStopReason, ReportedUsage } from './types.js';
 import { CallWatchdog } from './watchdog.js';
 
@@ -51,18 +51,8 @@ export class AnthropicUsage {
 
 /** The official `@anthropic-ai/sdk`; system messages are joined into `system`. */
 export function createAnthropicAdapter(connection: LlmConnection): LlmAdapter {
-  const timeoutMs = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const client = new Anthropic({
-    apiKey: connection.apiKey,
-    ...(connection.baseURL === undefined ? {} : { baseURL: connection.baseURL }),
-    timeout: timeoutMs,
-    maxRetries: connection.maxRetries ?? DEFAULT_MAX_RETRIES,
-  });
-  const errorContext = (watchdog: CallWatchdog) => ({
-    timeoutMs,
-    timedOut: watchdog.timedOut,
-    ...(connection.baseURL === undefined ? {} : { baseURL: connection.baseURL }),
-  });
+  const { timeoutMs, options: clientOptions, errorContext } = clientSetup(connection);
+  const client = new Anthropic(clientOptions);
 
   return {
     provider: 'anthropic',

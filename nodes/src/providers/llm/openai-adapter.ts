@@ -2,10 +2,10 @@ import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions/completions.js';
 import { LlmError, mapProviderError } from './errors.js';
 import type { LlmAdapter, LlmCallOptions, LlmCallRequest, LlmCallResult, LlmConnection, LlmStopReason, ReportedUsage } from './types.js';
+import { clientSetup } from './client-options.js';
 import { CallWatchdog } from './watchdog.js';
 
-export const DEFAULT_TIMEOUT_MS = 30_000;
-export const DEFAULT_MAX_RETRIES = 2;
+export { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './client-options.js';
 
 function stopReasonOf(finish: string | null | undefined): LlmStopReason {
   if (finish === 'stop') return 'stop';
@@ -27,18 +27,8 @@ function usageOf(usage: { prompt_tokens?: number; completion_tokens?: number } |
  * vLLM, DeepSeek, Gemini's compatibility endpoint) through the connection's base URL.
  */
 export function createOpenAiAdapter(connection: LlmConnection): LlmAdapter {
-  const timeoutMs = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const client = new OpenAI({
-    apiKey: connection.apiKey,
-    ...(connection.baseURL === undefined ? {} : { baseURL: connection.baseURL }),
-    timeout: timeoutMs,
-    maxRetries: connection.maxRetries ?? DEFAULT_MAX_RETRIES,
-  });
-  const errorContext = (watchdog: CallWatchdog) => ({
-    timeoutMs,
-    timedOut: watchdog.timedOut,
-    ...(connection.baseURL === undefined ? {} : { baseURL: connection.baseURL }),
-  });
+  const { timeoutMs, options: clientOptions, errorContext } = clientSetup(connection);
+  const client = new OpenAI(clientOptions);
 
   return {
     provider: 'openai',
