@@ -5,3 +5,5 @@ export type { TestSession, TestSessionOptions, TestTurn } from './test-session.j
 export { fakeCapabilities } from './fake-capabilities.js';
 export type { FakeCapabilities, FakeMethod, RecordedCall } from './fake-capabilities.js';
 export { testSandbox } from './test-sandbox.js';
+export { testCapabilityContext } from './capability-context.js';
+export { median, percentile, report } from '../bench/fixtures.js';

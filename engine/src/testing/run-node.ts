@@ -5,6 +5,7 @@ import { createRegistry } from '../plugins/registry.js';
 import type { LoadedPlugin } from '../plugins/types.js';
 import { runStep, type StepSandbox } from '../session/run-step.js';
 import type { ChatMessage, Contact, SessionContext } from '../session/types.js';
+import { testCapabilityContext } from './capability-context.js';
 import { fakeCapabilities, type FakeCapabilities } from './fake-capabilities.js';
 import { testSandbox } from './test-sandbox.js';
 
@@ -54,18 +55,14 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
   const outcome = await runStep(
     node,
     scope,
-    {
+    testCapabilityContext({
       workspaceId: options.workspaceId ?? 'test-workspace',
       sessionKey: 'test-session',
-      flowId: 'test-flow',
       contact,
       nodeId: node.id,
       nodeType: node.type,
       plugin: options.plugin.manifest.name,
-      turn: 1,
-      step: 0,
-      idempotencyKey: 'test-session/1/0/node',
-    },
+    }),
     { sandbox: options.sandbox ?? testSandbox(), capabilities: fakeCapabilities(options.capabilities ?? {}) },
   );
   if (!outcome.ok) throw new NexusError(outcome.error.code, outcome.error.message);

@@ -1,3 +1,4 @@
+import { testCapabilityContext } from '@nexusflow/engine/testing';
 import type { CapabilityContext, LlmMessage } from '@nexusflow/engine';
 import { createChannelCapability, createRecordingChannel } from '../../src/providers/channel/channel-capability.js';
 import { composeCapabilities } from '../../src/providers/compose.js';
@@ -18,18 +19,15 @@ export function testRates(): RateTable {
 }
 
 export function context(key = 'ws:alice/1/0/llm', workspaceId = 'ws'): CapabilityContext {
-  return {
+  return testCapabilityContext({
     workspaceId,
     sessionKey: `${workspaceId}:alice`,
-    flowId: 'f',
     contact: { id: 'alice' },
     nodeId: 'llm',
     nodeType: 'core/llm',
     plugin: 'core',
-    turn: 1,
-    step: 0,
     idempotencyKey: key,
-  };
+  });
 }
 
 export interface Harness {

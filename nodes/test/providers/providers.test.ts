@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { CapabilityContext } from '@nexusflow/engine';
+import { testCapabilityContext } from '@nexusflow/engine/testing';
 import { createChannelCapability, createRecordingChannel } from '../../src/providers/channel/channel-capability.js';
 import { composeCapabilities } from '../../src/providers/compose.js';
 import { createKvCapability, createMemoryKvStore } from '../../src/providers/kv/kv-capability.js';
 import { createMemorySecretStore, createSecretsCapability } from '../../src/providers/secrets/secrets-capability.js';
 
 function context(workspaceId: string, plugin = 'acme', key = `${workspaceId}:c/1/1/n`): CapabilityContext {
-  return {
-    workspaceId,
-    sessionKey: `${workspaceId}:c`,
-    flowId: 'f',
-    contact: { id: 'c' },
-    nodeId: 'n',
-    nodeType: `${plugin}/x`,
-    plugin,
-    turn: 1,
-    step: 1,
-    idempotencyKey: key,
-  };
+  return testCapabilityContext({ workspaceId, sessionKey: `${workspaceId}:c`, nodeId: 'n', nodeType: `${plugin}/x`, plugin, step: 1, idempotencyKey: key });
 }
 
 describe('kv capability', () => {

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import type { CapabilityContext } from '@nexusflow/engine';
-import { runNode } from '@nexusflow/engine/testing';
+import { median, report, runNode, testCapabilityContext } from '@nexusflow/engine/testing';
 import { loadCorePlugin } from '../../load-core-plugin.js';
 import { createRecordingChannel } from '../channel/channel-capability.js';
 import { countTokens, createMemoryLedger, loadRates } from '../credits/index.js';
@@ -10,30 +10,8 @@ import { createLlmCapability } from './llm-capability.js';
 const ROUNDS = 200;
 const STEP_ROUNDS = 100;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function report(name: string, figures: Record<string, string | number>): void {
-  const parts = Object.entries(figures).map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toFixed(3)) : v}`);
-  console.log(`${name.padEnd(34)} ${parts.join('  ')}`);
-}
-
 function context(i: number): CapabilityContext {
-  return {
-    workspaceId: 'bench',
-    sessionKey: 'bench:c',
-    flowId: 'f',
-    contact: { id: 'c' },
-    nodeId: 'llm',
-    nodeType: 'core/llm',
-    plugin: 'core',
-    turn: i,
-    step: 0,
-    idempotencyKey: `bench:c/${i}/0/llm`,
-  };
+  return testCapabilityContext({ workspaceId: 'bench', sessionKey: 'bench:c', nodeId: 'llm', nodeType: 'core/llm', plugin: 'core', turn: i });
 }
 
 /**
