@@ -27,6 +27,7 @@ export type { SandboxPool, SandboxPoolOptions, SandboxPoolStats, SandboxWorkerSt
 export type { CallLimits, CapabilityCall, SandboxCode, SandboxRunRequest, SandboxRunResult, ThrownInfo } from './sandbox/types.js';
 
 export { createSessionRuntime, DEFAULT_STEP_BUDGET } from './session/runtime.js';
+export { createKeyedQueue } from './session/keyed-queue.js';
 export type { SessionRuntime, SessionRuntimeOptions } from './session/runtime.js';
 export type { StepSandbox } from './session/run-step.js';
 export { httpTargetOf } from './session/capability-check.js';

@@ -34,3 +34,5 @@ export { findRegexHazard, MAX_PATTERN_LENGTH } from './validate/regex-safety.js'
 export { serializeFlow } from './serialize/serialize-flow.js';
 export { FlowSerializationError } from './errors.js';
 export type { FlowSerializationErrorCode } from './errors.js';
+export { API_BODY_SCHEMAS } from './api/bodies.js';
+export type { ApiBodyName } from './api/bodies.js';

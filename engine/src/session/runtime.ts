@@ -73,7 +73,7 @@ export function createSessionRuntime(options: SessionRuntimeOptions): SessionRun
   async function target(key: string): Promise<{ flow: CompiledFlow; workspaceId: string; contact: { id: string } }> {
     const resolved = await options.resolve(key);
     return {
-      flow: compileFlowOrThrow(resolved.flow, options.registry),
+      flow: compileFlowOrThrow(resolved.flow, resolved.registry ?? options.registry),
       workspaceId: resolved.workspaceId,
       contact: resolved.contact ?? { id: key },
     };

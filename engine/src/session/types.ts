@@ -1,5 +1,6 @@
 import type { FlowDocument } from '@nexusflow/schemas';
 import type { ErrorInfo } from '../errors.js';
+import type { NodeTypeRegistry } from '../plugins/types.js';
 import type { CapabilityCall } from '../sandbox/types.js';
 // The SDK is the contract plugin authors see; the runtime uses the same message and contact shapes.
 import type { ChatMessage, Contact } from '../sdk/index.js';
@@ -131,6 +132,8 @@ export interface SessionTarget {
   workspaceId: string;
   flow: FlowDocument;
   contact?: Contact;
+  /** The node types this session's flow may use (e.g. the core plugin plus its workspace's plugins); default: the runtime's. */
+  registry?: NodeTypeRegistry;
 }
 
 export type ResolveSession = (sessionKey: string) => Promise<SessionTarget> | SessionTarget;

@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import type { RateTable } from '@nexusflow/nodes';
+import type { createFailureThrottle, createTokenService } from './auth/index.js';
+import type { ChatService } from './chat/chat-service.js';
+import type { ServerConfig } from './config/config.js';
+import type { ServerMetrics } from './observability/metrics.js';
+import type { FlowHost } from './runtime/flow-host.js';
+import type { LlmSetup } from './runtime/llm-setup.js';
+import type { SessionEvents } from './runtime/session-events.js';
+import type { Store } from './store/types.js';
+
+/** Everything a route or socket handler may use; built once by `startServer`. */
+export interface AppContext {
+  config: ServerConfig;
+  store: Store;
+  logger: Logger;
+  metrics: ServerMetrics;
+  events: SessionEvents;
+  host: FlowHost;
+  chat: ChatService;
+  llm: LlmSetup;
+  rates: RateTable;
+  tokens: ReturnType<typeof createTokenService>;
+  /** Failed logins and API keys per IP, email and key prefix (A-10). */
+  authFailures: ReturnType<typeof createFailureThrottle>;
+  now: () => number;
+  /** True once shutdown began: new work is refused with 503. */
+  draining: boolean;
+}

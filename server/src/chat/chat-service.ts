@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { NexusError, createKeyedQueue, type SessionRuntime, type TurnResult } from '@nexusflow/engine';
+import { ApiError } from '../http/api-error.js';
+import type { SessionEvent, SessionEvents } from '../runtime/session-events.js';
+import type { ChannelKind, Deployment, SessionInfo, Store, TranscriptEntry } from '../store/types.js';
+
+/** Longest user message a channel may send, in characters. */
+export const MAX_MESSAGE_CHARS = 8000;
+/** Messages that may wait behind a session's running turn before `queue_full`. */
+export const MAX_PENDING_PER_SESSION = 100;
+
+export interface InboundMessage {
+  text: string;
+  /** Button payload or other structured data. */
+  payload?: unknown;
+  /** The client's id for the message: sending it twice processes it once. */
+  clientMessageId?: string;
+}
+
+export interface ChatTurn {
+  sessionId: string;
+  contactId: string;
+  result: TurnResult;
+  /** The bot's replies of this turn, in order. */
+  replies: TranscriptEntry[];
+  /** True when the same clientMessageId was seen before and nothing ran again. */
+  duplicate: boolean;
+}
+
+export interface ChatService {
+  /** Opens (or finds) the conversation of a contact with a deployment. */
+  open(deployment: Deployment, channel: ChannelKind, externalContactId: string): Promise<SessionInfo>;
+  /**
+   * Runs one turn: stores the user message, runs the flow, answers with the replies. `listener`
+   * sees the turn's events (tokens, replies, trace) as they happen.
+   */
+  send(deployment: Deployment, channel: ChannelKind, externalContactId: string, message: InboundMessage, listener?: (event: SessionEvent) => void): Promise<ChatTurn>;
+  /** Starts the conversation again on the deployment's live version. */
+  reset(deployment: Deployment, channel: ChannelKind, externalContactId: string): Promise<SessionInfo>;
+  /** Stops accepting messages; running turns finish. */
+  close(): Promise<void>;
+}
+
+export function checkMessage(value: unknown): InboundMessage {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError(400, 'invalid_message', 'a message must be an object such as { "text": "hello" }');
+  const m = value as Record<string, unknown>;
+  if (typeof m.text !== 'string') throw new ApiError(400, 'invalid_message', 'message.text must be a string', [{ pointer: '/text', message: 'must be a string' }]);
+  if (m.text.length > MAX_MESSAGE_CHARS) throw new ApiError(413, 'message_too_long', `message.text must be at most ${MAX_MESSAGE_CHARS} characters; got ${m.text.length}`, [{ pointer: '/text', message: 'too long' }]);
+  const out: InboundMessage = { text: m.text };
+  if (m.payload !== undefined) {
+    if (JSON.stringify(m.payload).length > 4096) throw new ApiError(413, 'message_too_long', 'message.payload must be at most 4096 characters of JSON', [{ pointer: '/payload', message: 'too large' }]);
+    out.payload = m.payload;
+  }
+  if (m.clientMessageId !== undefined) {
+    if (typeof m.clientMessageId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(m.clientMessageId)) {
+      throw new ApiError(400, 'invalid_message', 'clientMessageId must be 1 to 64 letters, digits, "_" or "-"', [{ pointer: '/clientMessageId', message: 'bad format' }]);
+    }
+    out.clientMessageId = m.clientMessageId;
+  }
+  return out;
+}
+
+/**
+ * Conversations over the session runtime. One session per (deployment, contact). A conversation
+ * stays on the flow version it started on; between conversations (no turn running, not parked
+ * on a wait) it moves to the deployment's live version, so publishing never resets anyone mid-way.
+ */
+export function createChatService(deps: { store: Store; runtime: SessionRuntime; events: SessionEvents; now?: () => number }): ChatService {
+  const { store, runtime, events } = deps;
+  const now = deps.now ?? Date.now;
+  const queue = createKeyedQueue(MAX_PENDING_PER_SESSION);
+  let closed = false;
+
+  async function open(deployment: Deployment, channel: ChannelKind, externalContactId: string): Promise<SessionInfo> {
+    const contact = await store.contacts.upsert(deployment.workspaceId, channel, externalContactId, now());
+    return store.sessions.open(deployment.workspaceId, { deploymentId: deployment.id, contactId: contact.id, channel, versionId: deployment.versionId });
+  }
+
+  /** Between conversations, a session follows the deployment to its live version. */
+  async function followLiveVersion(session: SessionInfo, deployment: Deployment): Promise<void> {
+    if (session.versionId === deployment.versionId) return;
+    const status = session.record?.status;
+    if (status === 'parked' || status === 'running') return;
+    await store.sessions.setVersion(session.workspaceId, session.id, deployment.versionId);
+  }
+
+  async function runTurn(session: SessionInfo, deployment: Deployment, message: InboundMessage, listener?: (event: SessionEvent) => void): Promise<ChatTurn> {
+    const key = `${session.id}/in/${message.clientMessageId ?? randomUUID()}`;
+    const latest = (await store.deployments.get(deployment.workspaceId, deployment.id)) ?? deployment;
+    const fresh = (await store.sessions.get(session.workspaceId, session.id)) ?? session;
+    await followLiveVersion(fresh, latest);
+    const { entry, created } = await store.transcripts.append({
+      sessionId: session.id,
+      workspaceId: session.workspaceId,
+      role: 'user',
+      text: message.text,
+      ...(message.payload === undefined ? {} : { payload: { payload: message.payload } }),
+      key,
+      at: now(),
+    });
+    const replies: TranscriptEntry[] = [];
+    if (!created) {
+      // Seen before: answer with what followed it, run nothing.
+      const later = await store.transcripts.list(session.workspaceId, session.id, { afterSeq: entry.seq, limit: 50 });
+      for (const e of later) {
+        if (e.role === 'user') break;
+        if (e.role === 'bot') replies.push(e);
+      }
+      return { sessionId: session.id, contactId: session.contactId, result: { status: 'ended', turn: fresh.record?.turn ?? 0, steps: 0 }, replies, duplicate: true };
+    }
+    const stop = events.on(session.id, (event) => {
+      if (event.type === 'reply') replies.push(event.entry);
+      listener?.(event);
+    });
+    events.emit({ type: 'typing', sessionId: session.id, on: true });
+    try {
+      const dispatched: Record<string, unknown> = { text: message.text };
+      if (message.payload !== undefined) dispatched.payload = message.payload;
+      const result = await runtime.dispatch(session.id, dispatched);
+      return { sessionId: session.id, contactId: session.contactId, result, replies, duplicate: false };
+    } finally {
+      events.emit({ type: 'typing', sessionId: session.id, on: false });
+      stop();
+    }
+  }
+
+  return {
+    open,
+    async send(deployment, channel, externalContactId, message, listener) {
+      if (closed) throw new NexusError('runtime_closed', 'the server is shutting down; send the message again in a moment');
+      const session = await open(deployment, channel, externalContactId);
+      return queue.run(session.id, () => runTurn(session, deployment, message, listener));
+    },
+    async reset(deployment, channel, externalContactId) {
+      const session = await open(deployment, channel, externalContactId);
+      return queue.run(session.id, async () => {
+        await store.sessions.setVersion(session.workspaceId, session.id, deployment.versionId);
+        await runtime.reset(session.id);
+        return (await store.sessions.get(session.workspaceId, session.id)) ?? session;
+      });
+    },
+    async close() {
+      closed = true;
+      await queue.idle();
+    },
+  };
+}

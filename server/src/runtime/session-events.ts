@@ -1,0 +1,43 @@
+import { EventEmitter } from 'node:events';
+import type { TraceEvent } from '@nexusflow/engine';
+import type { TranscriptEntry } from '../store/types.js';
+
+/** What happens in a session, as sockets, SSE streams and request collectors see it. */
+export type SessionEvent =
+  | { type: 'token'; sessionId: string; streamId: string; delta: string }
+  | { type: 'reply'; sessionId: string; entry: TranscriptEntry; streamId?: string }
+  | { type: 'stream.aborted'; sessionId: string; streamId: string; reason: string }
+  | { type: 'typing'; sessionId: string; on: boolean }
+  | { type: 'trace'; sessionId: string; workspaceId: string; event: TraceEvent };
+
+/**
+ * In-process fan-out of session events, keyed by session id. Listeners are per session, so a
+ * busy server does not wake every socket for every token.
+ */
+export interface SessionEvents {
+  emit(event: SessionEvent): void;
+  /** Listens to one session; returns the function that stops listening. */
+  on(sessionId: string, listener: (event: SessionEvent) => void): () => void;
+  /** Listens to every session (metrics, logs). */
+  onAny(listener: (event: SessionEvent) => void): () => void;
+}
+
+export function createSessionEvents(): SessionEvents {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  const ANY = '\u0000any';
+  return {
+    emit(event) {
+      emitter.emit(event.sessionId, event);
+      emitter.emit(ANY, event);
+    },
+    on(sessionId, listener) {
+      emitter.on(sessionId, listener);
+      return () => emitter.off(sessionId, listener);
+    },
+    onAny(listener) {
+      emitter.on(ANY, listener);
+      return () => emitter.off(ANY, listener);
+    },
+  };
+}

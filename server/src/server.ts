@@ -1,0 +1,170 @@
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { LoadedPlugin, SandboxPool } from '@nexusflow/engine';
+import { loadCorePlugin, loadDefaultRates, loadRatesFile } from '@nexusflow/nodes';
+import { pino, type Logger } from 'pino';
+import type { AppContext } from './app-context.js';
+import { createFailureThrottle, createTokenService, keysFromSecrets } from './auth/index.js';
+import { createChatService } from './chat/chat-service.js';
+import { mountChatHttp } from './chat/chat-http.js';
+import { mountOpenAiCompat } from './chat/openai-compat.js';
+import { attachSockets } from './chat/sockets.js';
+import type { ServerConfig } from './config/config.js';
+import { seedDemo } from './demo/seed-demo.js';
+import { createHttpApp } from './http/app.js';
+import { apiRoutes } from './http/routes/index.js';
+import { createMetrics } from './observability/metrics.js';
+import { createFlowHost } from './runtime/flow-host.js';
+import { createKillSwitch } from './runtime/kill-switch.js';
+import { createLlmSetup } from './runtime/llm-setup.js';
+import { createSessionEvents } from './runtime/session-events.js';
+import { openStore } from './store/open-store.js';
+
+export interface StartOptions {
+  /** Log destination (tests capture logs to check that no token leaks). */
+  logger?: Logger;
+  now?: () => number;
+  /** Plugins every workspace gets besides the core one. */
+  extraPlugins?: LoadedPlugin[];
+  /** Reuse a sandbox pool (tests). */
+  sandbox?: SandboxPool;
+  /** Where the demo's credentials are written; default stdout. */
+  print?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  ctx: AppContext;
+  http: Server;
+  /** Finishes or parks the steps in flight, closes sockets, flushes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+const HOLD_SWEEP_EVERY_MS = 60_000;
+
+/** The JWT secret: from the environment, else one generated on first start and kept under the data directory. */
+async function jwtSecret(config: ServerConfig): Promise<string> {
+  if (config.jwtSecret !== undefined) return config.jwtSecret;
+  const file = path.join(config.dataDir, 'jwt-secret');
+  const existing = await readFile(file, 'utf8').catch(() => undefined);
+  if (existing !== undefined && existing.trim().length >= 32) return existing.trim();
+  const secret = randomBytes(48).toString('base64url');
+  await writeFile(file, secret, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return secret;
+}
+
+/**
+ * Starts the whole product: store, engine, HTTP API, Socket.IO, and (first start) the demo.
+ *
+ * @example
+ * const server = await startServer(loadConfig(process.env));
+ * console.log(server.url);
+ */
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'nexusflow' } });
+  const now = options.now ?? Date.now;
+  const print = options.print ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  await mkdir(config.dataDir, { recursive: true });
+  const store = await openStore(config, now);
+  const cleanups: (() => Promise<unknown>)[] = [() => store.close()];
+  try {
+    const secret = await jwtSecret(config);
+    const tokens = createTokenService({ keys: keysFromSecrets(secret, config.jwtPrevious), issuer: 'nexusflow', audience: 'nexusflow-api', now });
+    const rates = config.ratesFile === undefined ? loadDefaultRates() : loadRatesFile(config.ratesFile);
+    const llm = await createLlmSetup(config);
+    cleanups.unshift(() => llm.close());
+    const metrics = createMetrics();
+    const events = createSessionEvents();
+    const host = createFlowHost({
+      store,
+      events,
+      metrics,
+      logger,
+      llm,
+      rates,
+      corePlugin: await loadCorePlugin(),
+      ...(options.extraPlugins === undefined ? {} : { extraPlugins: options.extraPlugins }),
+      ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
+      sandboxWorkers: config.sandboxWorkers,
+      kill: createKillSwitch(config.killAt),
+      now,
+    });
+    cleanups.unshift(() => host.close());
+    const chat = createChatService({ store, runtime: host.runtime, events, now });
+    const ctx: AppContext = {
+      config,
+      store,
+      logger,
+      metrics,
+      events,
+      host,
+      chat,
+      llm,
+      rates,
+      tokens,
+      authFailures: createFailureThrottle({ maxFailures: config.rateLimits.authFailures, windowMs: 15 * 60_000, now }),
+      now,
+      draining: false,
+    };
+    const app = createHttpApp(ctx, apiRoutes(), (express) => {
+      mountOpenAiCompat(express, ctx);
+      mountChatHttp(express, ctx);
+    });
+    const http = createServer(app);
+    // Slow clients cannot hold connections open forever (L-05).
+    http.headersTimeout = 15_000;
+    http.requestTimeout = 120_000;
+    http.keepAliveTimeout = 5_000;
+    const io = attachSockets(http, ctx);
+
+    if (config.demo) await seedDemo(ctx, print);
+
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(config.port, config.host, () => resolve());
+    });
+    const port = (http.address() as AddressInfo).port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+    // Turns a crash left running finish now, each step in flight re-run at most once.
+    void host.runtime.resumeInterrupted().then(
+      (resumed) => resumed.size > 0 && logger.info({ sessions: resumed.size }, 'resumed conversations interrupted by a stop'),
+      (error: unknown) => logger.error({ err: error }, 'could not resume interrupted conversations'),
+    );
+    const sweeper = setInterval(() => {
+      store.ledger.sweepExpired().then(
+        (released) => released > 0 && logger.info({ released }, 'released expired credit holds'),
+        (error: unknown) => logger.warn({ err: error }, 'credit hold sweep failed'),
+      );
+    }, HOLD_SWEEP_EVERY_MS);
+    sweeper.unref();
+    void store.ledger.sweepExpired().catch(() => undefined);
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        ctx.draining = true;
+        clearInterval(sweeper);
+        io.emit('server_restarting', { message: 'the server is restarting; reconnecting shortly' });
+        const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+        const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+        // Running turns finish, or stay marked in flight and resume after the restart.
+        await Promise.race([Promise.all([chat.close(), host.runtime.close()]), grace]);
+        await io.close().catch(() => undefined);
+        http.closeAllConnections();
+        await stopped;
+        for (const cleanup of cleanups) await cleanup().catch((error: unknown) => logger.warn({ err: error }, 'shutdown step failed'));
+        logger.info('stopped');
+      })());
+    logger.info({ url, store: store.kind }, 'Nexus Flow server listening');
+    return { url, port, ctx, http, close };
+  } catch (error) {
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,90 @@
+import type { SessionRecord } from '@nexusflow/engine';
+import { StoreError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { ChannelKind, SessionInfo, SessionRepository } from '../types.js';
+import type { SqliteContext, Sync } from './context.js';
+import { fromJson } from './json.js';
+import { decodeCursor, pageLimit, pageOf } from './pagination.js';
+
+interface SessionRow {
+  id: string;
+  workspace_id: string;
+  deployment_id: string;
+  contact_id: string;
+  channel: ChannelKind;
+  version_id: string;
+  record: string | null;
+  status: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+function summaryOf(row: SessionRow): Omit<SessionInfo, 'record'> {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    deploymentId: row.deployment_id,
+    contactId: row.contact_id,
+    channel: row.channel,
+    versionId: row.version_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function sessionOf(row: SessionRow): SessionInfo {
+  const record = fromJson<SessionRecord>(row.record);
+  return record === undefined ? summaryOf(row) : { ...summaryOf(row), record };
+}
+
+/** Conversations: one per (deployment, contact), carrying the engine's session record. */
+export function sqliteSessions({ db, now }: SqliteContext): Sync<SessionRepository> {
+  // Find-or-create in one statement on the unique (workspace, deployment, contact): two first
+  // messages at once open one conversation. The no-op update makes RETURNING answer the existing row.
+  const open = db.prepare<{ id: string; ws: string; deployment: string; contact: string; channel: ChannelKind; version: string; at: number }, SessionRow>(
+    `INSERT INTO sessions (id, workspace_id, deployment_id, contact_id, channel, version_id, created_at, updated_at)
+     VALUES (@id, @ws, @deployment, @contact, @channel, @version, @at, @at)
+     ON CONFLICT (workspace_id, deployment_id, contact_id) DO UPDATE SET id = id
+     RETURNING *`,
+  );
+  const get = db.prepare<[string, string], SessionRow>('SELECT * FROM sessions WHERE workspace_id = ? AND id = ?');
+  const byId = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?');
+  const list = db.prepare<{ ws: string; deployment: string | null; contact: string | null; at: number | null; id: string | null; limit: number }, SessionRow>(
+    `SELECT id, workspace_id, deployment_id, contact_id, channel, version_id, NULL AS record, status, created_at, updated_at FROM sessions
+     WHERE workspace_id = @ws AND (@deployment IS NULL OR deployment_id = @deployment) AND (@contact IS NULL OR contact_id = @contact)
+       AND (@at IS NULL OR created_at < @at OR (created_at = @at AND id < @id))
+     ORDER BY created_at DESC, id DESC LIMIT @limit`,
+  );
+  const saveRecord = db.prepare('UPDATE sessions SET record = ?, status = ?, updated_at = ? WHERE id = ?');
+  const setVersion = db.prepare('UPDATE sessions SET version_id = ?, updated_at = ? WHERE workspace_id = ? AND id = ?');
+  const listRunning = db.prepare<[], string>("SELECT id FROM sessions WHERE status = 'running' ORDER BY id").pluck();
+
+  return {
+    open: (workspaceId, input) =>
+      sessionOf(open.get({ id: newId(), ws: workspaceId, deployment: input.deploymentId, contact: input.contactId, channel: input.channel, version: input.versionId, at: now() })!),
+    get(workspaceId, id) {
+      const row = get.get(workspaceId, id);
+      return row === undefined ? undefined : sessionOf(row);
+    },
+    byId(id) {
+      const row = byId.get(id);
+      return row === undefined ? undefined : sessionOf(row);
+    },
+    list(workspaceId, query) {
+      const limit = pageLimit(query?.limit);
+      const [at, id] = query?.cursor === undefined ? [null, null] : decodeCursor(query.cursor, ['number', 'string'] as const);
+      const rows = list.all({ ws: workspaceId, deployment: query?.deploymentId ?? null, contact: query?.contactId ?? null, at, id, limit: limit + 1 });
+      return pageOf(rows, limit, summaryOf, (row) => [row.created_at, row.id]);
+    },
+    saveRecord(id, record) {
+      // One UPDATE: atomic per session. A record for no session is an error, not a silent loss.
+      if (saveRecord.run(JSON.stringify(record), record.status, now(), id).changes === 0) {
+        throw new StoreError('not_found', `no session has the id ${id}; open it before saving its record`);
+      }
+    },
+    setVersion(workspaceId, id, versionId) {
+      setVersion.run(versionId, now(), workspaceId, id);
+    },
+    listRunning: () => listRunning.all(),
+  };
+}

@@ -1,0 +1,3 @@
+import { nexusProject } from '../vitest.shared.js';
+
+export default nexusProject('server');
