@@ -43,7 +43,7 @@ export async function startBenchServer(flow: FlowDocument, env: Record<string, s
   await store.close();
 
   const child: ChildProcess = spawn(process.execPath, ['--no-node-snapshot', MAIN, 'serve'], {
-    env: { ...process.env, NODE_ENV: 'production', JWT_SECRET: 'bench-secret-bench-secret-bench-secret', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', LLM_OFFLINE: '1', RATE_LIMIT_PER_MINUTE: '10000000', ...env },
+    env: { ...process.env, NODE_ENV: 'production', JWT_SECRET: 'bench-secret-bench-secret-bench-secret', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', LLM_OFFLINE: '1', RATE_LIMIT_PER_MINUTE: '1000000', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';

@@ -33,6 +33,16 @@ describe('balance and top-ups', () => {
     expect(await server.ctx.store.ledger.entries(fresh.workspaceId)).toHaveLength(1);
   });
 
+  it('reports a retry as a repeat (200) even when a proxy resends the same X-Request-Id', async () => {
+    const headers = { 'x-request-id': 'retried-request-0001' };
+    const body = { amount: 4, idempotencyKey: 'proxy-retry' };
+    const first = await server.request('POST', at('/credits/top-ups'), { token: owner.token, body, headers });
+    const retry = await server.request('POST', at('/credits/top-ups'), { token: owner.token, body, headers });
+    expect([first.status, retry.status]).toEqual([201, 200]);
+    expect(retry.body.id).toBe(first.body.id);
+    expect(first.body.meta.requestId).toBe('retried-request-0001');
+  });
+
   it('answers 422 when a key is reused with another amount, and changes nothing', async () => {
     await topUp({ amount: 10, idempotencyKey: 'reuse' });
     const before = await server.ctx.store.ledger.balance(owner.workspaceId);

@@ -49,7 +49,7 @@ export function tinyPlugin(name: string, options: { exported?: string[]; declare
 }
 
 /** Signs up `name` and adds them to the owner's workspace with `role`. */
-export async function addMember(server: TestServer, owner: Owner, role: 'owner' | 'admin' | 'editor' | 'viewer', name = role) {
+export async function addMember(server: TestServer, owner: Owner, role: 'owner' | 'admin' | 'editor' | 'viewer', name: string = role) {
   const person = await server.signUp(name);
   const res = await server.request('POST', wsPath(owner.workspaceId, '/members'), { token: owner.token, body: { email: person.email, role } });
   if (res.status !== 201) throw new Error(`adding a member failed: ${res.status} ${JSON.stringify(res.body)}`);

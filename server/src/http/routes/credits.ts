@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { LedgerEntry, LedgerEntryKind } from '@nexusflow/engine';
 import type { PageQuery } from '../../store/types.js';
 import type { RouteSpec } from '../route-spec.js';
@@ -15,10 +16,14 @@ interface TopUpBody {
 }
 
 /**
- * Whether the ledger entry was written by this request: the ledger answers the earlier entry for a
- * key it has seen, and only the request that wrote it finds its own id in the entry.
+ * Meta for a ledger write that can tell, afterwards, whether this call wrote the entry: the ledger
+ * answers the earlier entry for a key it has seen, and only the call that wrote it finds its own
+ * `writeId` there. (Not the request id: clients and proxies may send the same X-Request-Id again.)
  */
-export const writtenBy = (entry: LedgerEntry, requestId: string) => entry.meta?.requestId === requestId;
+export function ledgerWrite(meta: Record<string, unknown>): { meta: Record<string, unknown>; wrote(entry: LedgerEntry): boolean } {
+  const writeId = randomUUID();
+  return { meta: { ...meta, writeId }, wrote: (entry) => entry.meta?.writeId === writeId };
+}
 
 export const creditRoutes: RouteSpec[] = [
   {
@@ -67,10 +72,9 @@ export const creditRoutes: RouteSpec[] = [
     status: 201,
     async handle({ ctx, workspaceId, body, actor, req, res }) {
       const input = body as TopUpBody;
-      const meta: Record<string, unknown> = { by: actor, requestId: req.id };
-      if (input.note !== undefined) meta.note = input.note;
-      const entry = await ctx.store.ledger.adjust(workspaceId, `topup:${input.idempotencyKey}`, input.kind ?? 'purchase', input.amount, meta);
-      if (writtenBy(entry, req.id)) return entry;
+      const write = ledgerWrite({ by: actor, requestId: req.id, ...(input.note === undefined ? {} : { note: input.note }) });
+      const entry = await ctx.store.ledger.adjust(workspaceId, `topup:${input.idempotencyKey}`, input.kind ?? 'purchase', input.amount, write.meta);
+      if (write.wrote(entry)) return entry;
       res.status(200).json(entry);
       return undefined;
     },

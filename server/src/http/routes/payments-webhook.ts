@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import type { AppContext } from '../../app-context.js';
 import { ApiError } from '../api-error.js';
 import type { RouteSpec } from '../route-spec.js';
-import { writtenBy } from './credits.js';
+import { ledgerWrite } from './credits.js';
 
 /** How far a signed timestamp may be from the server's clock, in seconds (replays of old events are refused). */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -72,10 +72,9 @@ export const paymentWebhookRoutes: RouteSpec[] = [
       if ((await ctx.store.workspaces.byId(event.data.workspaceId)) === undefined) {
         throw refuse(ctx, req, 404, 'not_found', 'unknown workspace', `workspace "${event.data.workspaceId}" does not exist`);
       }
-      const meta: Record<string, unknown> = { source: 'payment-webhook', eventId: event.id, requestId: req.id };
-      if (event.data.reference !== undefined) meta.reference = event.data.reference;
-      const entry = await ctx.store.ledger.adjust(event.data.workspaceId, `payment:${event.id}`, 'purchase', event.data.credits, meta);
-      if (!writtenBy(entry, req.id)) return { applied: false, duplicate: true };
+      const write = ledgerWrite({ source: 'payment-webhook', eventId: event.id, requestId: req.id, ...(event.data.reference === undefined ? {} : { reference: event.data.reference }) });
+      const entry = await ctx.store.ledger.adjust(event.data.workspaceId, `payment:${event.id}`, 'purchase', event.data.credits, write.meta);
+      if (!write.wrote(entry)) return { applied: false, duplicate: true };
       ctx.logger.info({ requestId: req.id, eventId: event.id, workspaceId: event.data.workspaceId, credits: event.data.credits }, 'payment applied');
       return { applied: true, entry };
     },

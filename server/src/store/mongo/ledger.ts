@@ -17,7 +17,7 @@ import {
   requireWhole,
   requireWorkspace,
   unknownHold,
-} from './ledger-rules.js';
+} from '../ledger-rules.js';
 
 /** Group of a usage entry without `meta.model` in usage by model (as in the SQLite store). */
 export const UNKNOWN_MODEL = 'unknown';

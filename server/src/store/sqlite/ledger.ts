@@ -17,7 +17,7 @@ import {
   requireWhole,
   requireWorkspace,
   unknownHold,
-} from './ledger-rules.js';
+} from '../ledger-rules.js';
 
 interface HoldRow {
   id: string;

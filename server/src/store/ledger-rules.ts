@@ -3,9 +3,8 @@ import { CreditError } from '@nexusflow/nodes';
 
 /*
  * The argument rules of nodes' in-memory reference ledger (providers/credits/memory-ledger.ts and
- * errors.ts), with the same codes, fields and messages. @nexusflow/nodes exports `CreditError` but
- * not these helpers, so they are copied here; keep them in step with the reference (the contract
- * suite checks the messages).
+ * errors.ts), with the same codes, fields and messages, shared by the SQLite and MongoDB ledgers.
+ * Keep them in step with the reference: the contract suite checks the messages word for word.
  */
 
 /** Keys ending in this are written by the ledger itself (the overage entry of a hold). */
