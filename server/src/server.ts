@@ -115,9 +115,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       mountOpenAiCompat(express, ctx);
       mountChatHttp(express, ctx);
     });
-    const http = createServer(app);
-    // Slow clients cannot hold connections open forever (L-05).
-    http.headersTimeout = 15_000;
+    // Slow clients cannot hold connections open forever (L-05). Node only enforces headersTimeout
+    // when it sweeps incomplete requests, every connectionsCheckingInterval (30 s by default), so
+    // sweep often enough for the timeout to mean what it says.
+    const http = createServer({ connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.httpHeadersTimeoutMs / 4))) }, app);
+    http.headersTimeout = config.httpHeadersTimeoutMs;
     http.requestTimeout = 120_000;
     http.keepAliveTimeout = 5_000;
     const io = attachSockets(http, ctx);

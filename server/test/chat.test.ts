@@ -94,6 +94,12 @@ describe('web chat over Socket.IO', () => {
     expect(text).toContain('What do you sell?');
     expect(tokens.length).toBeGreaterThan(5);
     expect(tokens.join('')).toBe(text);
+    // The turn shows in the Prometheus metrics: turns, step durations, LLM latency, credits charged.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/nexusflow_turns_total\{status="ended"\} [1-9]/);
+    expect(metrics).toMatch(/nexusflow_step_duration_seconds_count\{node_type="core\/llm",outcome="out"\} [1-9]/);
+    expect(metrics).toMatch(/nexusflow_llm_latency_seconds_count\{provider="any",outcome="ok"\} [1-9]/);
+    expect(metrics).toMatch(/nexusflow_credits_charged_total\{workspace_kind="all"\} [1-9]/);
   });
 
   it('tells the widget 402 when the workspace has no credits for an LLM step', async () => {

@@ -18,10 +18,12 @@ export interface ChildServer {
  * Starts `nexusflow serve` from the TypeScript sources as a child process on 127.0.0.1:0 and waits
  * for its ready line (RELIABILITY §8: real processes, real kill -9).
  */
-export async function spawnServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ChildServer> {
+export async function spawnServer(env: Record<string, string>, timeoutMs = 60_000, user: { uid?: number; gid?: number } = {}): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--no-node-snapshot', '--conditions=source', '--import', 'tsx', MAIN, 'serve'], {
     env: { ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', DEMO: '0', LOG_LEVEL: 'warn', SANDBOX_WORKERS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Another user (C-08: file permissions bind only a process that is not root).
+    ...user,
   });
   const output: string[] = [];
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));

@@ -46,13 +46,19 @@ export function isSessionRecord(value: unknown): value is SessionRecord {
  * the idle state, so the next message starts at the trigger; the caller tells the user.
  */
 export function migrateToFlow(record: SessionRecord, flow: CompiledFlow): { record: SessionRecord; notice?: string } {
-  if (record.flowHash === flow.hash) return { record };
+  const known = record.state === IDLE_STATE || flow.nodes.has(record.state);
+  if (record.flowHash === flow.hash && known) return { record };
   const moved: SessionRecord = { ...record, flowHash: flow.hash, flowId: flow.flow.id };
-  if (record.state === IDLE_STATE || flow.nodes.has(record.state)) return { record: moved };
+  // A position the flow lacks goes to the trigger even when the hashes agree (a hand-edited or
+  // damaged record): failing every later turn of the session would help nobody.
+  if (known) return { record: moved };
   delete moved.inFlight;
   return {
     record: { ...moved, state: IDLE_STATE, status: 'idle' },
-    notice: `the flow was republished without node "${record.state}", where this session was; it starts again at the trigger`,
+    notice:
+      record.flowHash === flow.hash
+        ? `the flow has no node "${record.state}", where this session's record says it was; it starts again at the trigger`
+        : `the flow was republished without node "${record.state}", where this session was; it starts again at the trigger`,
   };
 }
 

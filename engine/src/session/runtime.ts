@@ -50,6 +50,17 @@ export interface SessionRuntime {
 const systemClock: Clock = { now: () => Date.now() };
 
 /**
+ * The turn a reset conversation continues from when the old record cannot be read (C-04): its own
+ * turn count when the damaged value still carries one, else the clock in milliseconds, which no
+ * conversation's turn count reaches. Starting again at 0 would repeat the old conversation's
+ * idempotency keys, and its replies would be taken for duplicates and never sent.
+ */
+function turnPast(damaged: unknown, now: number): number {
+  const turn = (damaged as { turn?: unknown } | null | undefined)?.turn;
+  return typeof damaged === 'object' && typeof turn === 'number' && Number.isSafeInteger(turn) && turn >= 0 ? turn : Math.max(0, Math.trunc(now));
+}
+
+/**
  * The session runtime: durable, ordered turns over a compiled flow.
  *
  * @example
@@ -142,10 +153,17 @@ export function createSessionRuntime(options: SessionRuntimeOptions): SessionRun
       guard();
       await queue.run(key, async () => {
         const { flow, workspaceId, contact } = await target(key);
-        const previous = await options.store.load(key).catch(() => undefined);
+        let previous: unknown;
+        let unreadable = false;
+        try {
+          previous = await options.store.load(key);
+        } catch {
+          unreadable = true;
+        }
         const fresh = newSessionRecord(key, workspaceId, flow, contact, clock.now());
         // Turn numbers keep counting, so idempotency keys of the old conversation never repeat.
         if (isSessionRecord(previous)) fresh.turn = previous.turn;
+        else if (unreadable || previous !== undefined) fresh.turn = turnPast(previous, clock.now());
         await options.store.save(fresh);
       });
     },

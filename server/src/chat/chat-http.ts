@@ -61,8 +61,10 @@ export function mountChatHttp(app: Express, ctx: AppContext): void {
     if (!CONTACT_ID.test(contactId)) throw new ApiError(400, 'invalid_request', 'contactId must be the 16 to 64 character id the widget generated', [{ pointer: 'contactId', message: 'bad format' }]);
     const afterSeq = Number(req.query.afterSeq ?? 0);
     const deployment = await deploymentOf(ctx, req);
-    const session = await ctx.chat.open(deployment, 'web', contactId);
-    const entries = await ctx.store.transcripts.list(deployment.workspaceId, session.id, { afterSeq: Number.isSafeInteger(afterSeq) ? afterSeq : 0, limit: 100 });
+    // A read creates nothing: an unknown contact simply has no history (and cannot be told apart).
+    const contact = await ctx.store.contacts.byExternalId(deployment.workspaceId, 'web', contactId);
+    const session = contact === undefined ? undefined : (await ctx.store.sessions.list(deployment.workspaceId, { deploymentId: deployment.id, contactId: contact.id, limit: 1 })).items[0];
+    const entries = session === undefined ? [] : await ctx.store.transcripts.list(deployment.workspaceId, session.id, { afterSeq: Number.isSafeInteger(afterSeq) ? afterSeq : 0, limit: 100 });
     res.json({ history: entries.map(presentEntry) });
   });
 }

@@ -8,6 +8,8 @@ import type { ChannelKind, Deployment, SessionInfo, Store, TranscriptEntry } fro
 export const MAX_MESSAGE_CHARS = 8000;
 /** Messages that may wait behind a session's running turn before `queue_full`. */
 export const MAX_PENDING_PER_SESSION = 100;
+/** What a person reads when their conversation had to start again on a new version of the flow. */
+export const CONVERSATION_RESTARTED = 'This bot was updated while we were talking, so our conversation starts again from the beginning.';
 
 export interface InboundMessage {
   text: string;
@@ -84,6 +86,27 @@ export function createChatService(deps: { store: Store; runtime: SessionRuntime;
     await store.sessions.setVersion(session.workspaceId, session.id, deployment.versionId);
   }
 
+  /**
+   * The engine moved the conversation (its flow was republished without the node it waited on, or
+   * its version is gone, C-05): the person hears it, as a system message, before the new replies.
+   */
+  async function tellNotice(session: SessionInfo, turn: number, detail: string): Promise<void> {
+    try {
+      const { entry, created } = await store.transcripts.append({
+        sessionId: session.id,
+        workspaceId: session.workspaceId,
+        role: 'system',
+        text: CONVERSATION_RESTARTED,
+        payload: { notice: detail },
+        key: `${session.id}/notice/${turn}`,
+        at: now(),
+      });
+      if (created) events.emit({ type: 'reply', sessionId: session.id, entry });
+    } catch {
+      // The notice is a courtesy; the turn goes on without it (the trace keeps the detail).
+    }
+  }
+
   async function runTurn(session: SessionInfo, deployment: Deployment, message: InboundMessage, listener?: (event: SessionEvent) => void): Promise<ChatTurn> {
     const key = `${session.id}/in/${message.clientMessageId ?? randomUUID()}`;
     const latest = (await store.deployments.get(deployment.workspaceId, deployment.id)) ?? deployment;
@@ -108,8 +131,10 @@ export function createChatService(deps: { store: Store; runtime: SessionRuntime;
       }
       return { sessionId: session.id, contactId: session.contactId, result: { status: 'ended', turn: fresh.record?.turn ?? 0, steps: 0 }, replies, duplicate: true };
     }
+    const notices: Promise<void>[] = [];
     const stop = events.on(session.id, (event) => {
       if (event.type === 'reply') replies.push(event.entry);
+      else if (event.type === 'trace' && event.event.type === 'session.notice') notices.push(tellNotice(session, event.event.turn, event.event.message));
       listener?.(event);
     });
     events.emit({ type: 'typing', sessionId: session.id, on: true });
@@ -117,6 +142,8 @@ export function createChatService(deps: { store: Store; runtime: SessionRuntime;
       const dispatched: Record<string, unknown> = { text: message.text };
       if (message.payload !== undefined) dispatched.payload = message.payload;
       const result = await runtime.dispatch(session.id, dispatched);
+      await Promise.all(notices);
+      replies.sort((a, b) => a.seq - b.seq);
       return { sessionId: session.id, contactId: session.contactId, result, replies, duplicate: false };
     } finally {
       events.emit({ type: 'typing', sessionId: session.id, on: false });

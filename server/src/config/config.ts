@@ -24,6 +24,8 @@ export interface ServerConfig {
   trustProxy: boolean | number;
   rateLimits: { perIpPerMinute: number; perKeyPerMinute: number; authFailures: number };
   shutdownGraceMs: number;
+  /** Longest a client may take to send a request's headers (slow-loris guard, L-05). */
+  httpHeadersTimeoutMs: number;
   sandboxWorkers: number;
   /** Create a demo workspace, user and the example flows on first start. */
   demo: boolean;
@@ -60,7 +62,9 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   TRUST_PROXY: 'true or a hop count when behind a reverse proxy (for client IPs in rate limits)',
   RATE_LIMIT_PER_MINUTE: 'requests per minute per client IP (default 600)',
   RATE_LIMIT_KEY_PER_MINUTE: 'requests per minute per API key (default 1200)',
+  AUTH_FAILURES_PER_15_MINUTES: 'failed sign-ins or API keys per address, email or key prefix before 429 (default 20)',
   SHUTDOWN_GRACE_MS: 'how long SIGTERM waits for running steps (default 10000)',
+  HTTP_HEADERS_TIMEOUT_MS: 'how long a client may take to send request headers before 408 and close (default 15000)',
   SANDBOX_WORKERS: 'sandbox worker processes for plugin steps (default: CPU count)',
   DEMO: '0 to skip the demo workspace on first start (default 1 outside production)',
   PAYMENT_WEBHOOK_SECRET: 'HMAC secret of the payment provider webhook (POST /api/v1/webhooks/payments)',
@@ -134,6 +138,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): ServerConfig {
       authFailures: integer('AUTH_FAILURES_PER_15_MINUTES', 20, 1, 100_000),
     },
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    httpHeadersTimeoutMs: integer('HTTP_HEADERS_TIMEOUT_MS', 15_000, 500, 120_000),
     sandboxWorkers: integer('SANDBOX_WORKERS', Math.max(1, Math.min(availableParallelism(), 8)), 1, 64),
     demo: flag('DEMO', !production),
     killAt: envName === 'test' ? (get('NEXUSFLOW_KILL_AT') ?? '').split(',').filter((k) => k !== '') : [],

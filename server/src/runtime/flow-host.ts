@@ -121,10 +121,19 @@ export function createFlowHost(options: FlowHostOptions): FlowHost {
       if (workspaceOfSession.size > 100_000) workspaceOfSession.delete(workspaceOfSession.keys().next().value as string);
       let flow = versionCache.get(session.versionId);
       if (flow === undefined) {
-        const version = await store.versions.get(session.workspaceId, session.versionId);
-        if (version === undefined) throw new NexusError('session_unrecoverable', `the flow version of session ${sessionKey} no longer exists; reset the conversation`);
+        let version = await store.versions.get(session.workspaceId, session.versionId);
+        if (version === undefined) {
+          // The pinned version is gone (C-05): move to the deployment's live version. The engine
+          // then keeps the position if that version has the node, or tells the person and starts
+          // again at the trigger.
+          const deployment = await store.deployments.get(session.workspaceId, session.deploymentId);
+          version = deployment === undefined ? undefined : await store.versions.get(session.workspaceId, deployment.versionId);
+          if (version === undefined) throw new NexusError('session_unrecoverable', `the flow version of session ${sessionKey} no longer exists; reset the conversation`);
+          await store.sessions.setVersion(session.workspaceId, session.id, version.id);
+          logger.warn({ sessionId: session.id, missingVersionId: session.versionId, versionId: version.id }, 'the flow version of a conversation is gone; it moves to the live version');
+        }
         flow = version.document;
-        versionCache.set(session.versionId, flow);
+        versionCache.set(version.id, flow);
       }
       return {
         workspaceId: session.workspaceId,

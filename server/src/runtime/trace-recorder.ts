@@ -6,8 +6,8 @@ import type { SessionEvents } from './session-events.js';
 
 /**
  * Stores every trace event with its session, in order, announces it live (the studio trace), and
- * turns it into metrics. Writes for one session are chained so they land in emit order; `flush`
- * waits for all of them (shutdown, tests).
+ * turns it into metrics. Writes are batched per event-loop turn and chained, so they land in emit
+ * order; `flush` waits for all of them (shutdown, tests).
  */
 export function createTraceRecorder(deps: {
   store: Store;
@@ -16,7 +16,22 @@ export function createTraceRecorder(deps: {
   logger: Logger;
   workspaceOf: (sessionId: string) => string | undefined;
 }): TraceSink & { flush(): Promise<void> } {
-  const chains = new Map<string, Promise<void>>();
+  // Events wait here until the next turn of the event loop, then go to the store in one append per
+  // session: a step emits several events, and one write for all of them is much cheaper.
+  let pending = new Map<string, { workspaceId: string; events: TraceEvent[] }>();
+  let writing: Promise<void> = Promise.resolve();
+  let scheduled = false;
+
+  function writePending(): void {
+    scheduled = false;
+    const batch = pending;
+    pending = new Map();
+    writing = writing.then(async () => {
+      for (const [sessionId, { workspaceId, events }] of batch) {
+        await deps.store.traces.append(workspaceId, sessionId, events).catch((error: unknown) => deps.logger.warn({ err: error, sessionId }, 'could not store trace events'));
+      }
+    });
+  }
 
   function observe(event: TraceEvent): void {
     if (event.type === 'node.port' || event.type === 'node.error') {
@@ -33,17 +48,17 @@ export function createTraceRecorder(deps: {
       const workspaceId = deps.workspaceOf(event.sessionKey);
       if (workspaceId === undefined) return;
       deps.events.emit({ type: 'trace', sessionId: event.sessionKey, workspaceId, event });
-      const previous = chains.get(event.sessionKey) ?? Promise.resolve();
-      const next = previous
-        .then(() => deps.store.traces.append(workspaceId, event.sessionKey, [event]))
-        .catch((error: unknown) => deps.logger.warn({ err: error, sessionId: event.sessionKey }, 'could not store a trace event'));
-      chains.set(event.sessionKey, next);
-      void next.then(() => {
-        if (chains.get(event.sessionKey) === next) chains.delete(event.sessionKey);
-      });
+      const entry = pending.get(event.sessionKey) ?? { workspaceId, events: [] };
+      entry.events.push(event);
+      pending.set(event.sessionKey, entry);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(writePending);
+      }
     },
     async flush() {
-      while (chains.size > 0) await Promise.all([...chains.values()]);
+      if (scheduled) writePending();
+      await writing;
     },
   };
 }

@@ -275,6 +275,8 @@ export interface ContactRepository {
   /** Finds the contact of (channel, externalId) or creates it; always bumps `lastSeenAt`. */
   upsert(workspaceId: string, channel: ChannelKind, externalId: string, at: number, name?: string): Promise<Contact>;
   get(workspaceId: string, id: string): Promise<Contact | undefined>;
+  /** The contact of (channel, externalId) without creating one (reads must not create rows). */
+  byExternalId(workspaceId: string, channel: ChannelKind, externalId: string): Promise<Contact | undefined>;
   list(workspaceId: string, query?: PageQuery): Promise<Page<Contact>>;
   /** Merges variables collected by flows. */
   mergeVars(workspaceId: string, id: string, vars: Record<string, unknown>): Promise<void>;

@@ -22,6 +22,10 @@ export function contactsContract(open: OpenStore): void {
       expect(web.name).toBeUndefined();
       expect(await store().contacts.get(W, created.id)).toEqual(renamed);
       expect(await store().contacts.get(W, 'nope')).toBeUndefined();
+      expect(await store().contacts.byExternalId(W, 'whatsapp', '+15550001')).toEqual(renamed);
+      expect(await store().contacts.byExternalId(W, 'api', '+15550001')).toBeUndefined();
+      const other = (await newWorkspace(store())).workspace.id;
+      expect(await store().contacts.byExternalId(other, 'whatsapp', '+15550001')).toBeUndefined();
 
       const raced = await Promise.all(Array.from({ length: 10 }, (_, i) => store().contacts.upsert(W, 'api', 'same-user', 5_000 + i)));
       expect(new Set(raced.map((c) => c.id)).size).toBe(1);

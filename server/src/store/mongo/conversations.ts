@@ -98,7 +98,14 @@ function toSessionSummary(doc: SessionDoc): Omit<SessionInfo, 'record'> {
 
 function toSession(doc: SessionDoc): SessionInfo {
   const session: SessionInfo = toSessionSummary(doc);
-  if (doc.record !== undefined) session.record = fromJson<SessionRecord>(doc.record);
+  if (doc.record !== undefined) {
+    // Damaged text is handed on as it is: the engine reports that session as unrecoverable (C-04).
+    try {
+      session.record = fromJson<SessionRecord>(doc.record);
+    } catch {
+      session.record = doc.record as unknown as SessionRecord;
+    }
+  }
   return session;
 }
 
@@ -209,6 +216,10 @@ export function conversationRepositories(context: MongoContext) {
     },
     async get(workspaceId, id) {
       const doc = await Contacts.findOne({ _id: id, workspaceId }).lean<ContactDoc>();
+      return doc === null ? undefined : toContact(doc);
+    },
+    async byExternalId(workspaceId, channel, externalId) {
+      const doc = await Contacts.findOne({ workspaceId, channel, externalId }).lean<ContactDoc>();
       return doc === null ? undefined : toContact(doc);
     },
     list(workspaceId, query) {

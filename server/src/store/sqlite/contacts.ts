@@ -42,6 +42,7 @@ export function sqliteContacts({ db }: SqliteContext): Sync<ContactRepository> {
      RETURNING *`,
   );
   const get = db.prepare<[string, string], ContactRow>('SELECT * FROM contacts WHERE workspace_id = ? AND id = ?');
+  const byExternal = db.prepare<[string, string, string], ContactRow>('SELECT * FROM contacts WHERE workspace_id = ? AND channel = ? AND external_id = ?');
   const list = db.prepare<{ ws: string; at: number | null; id: string | null; limit: number }, ContactRow>(
     `SELECT * FROM contacts WHERE workspace_id = @ws AND (@at IS NULL OR first_seen_at < @at OR (first_seen_at = @at AND id < @id))
      ORDER BY first_seen_at DESC, id DESC LIMIT @limit`,
@@ -59,6 +60,10 @@ export function sqliteContacts({ db }: SqliteContext): Sync<ContactRepository> {
       contactOf(upsert.get({ id: newId(), ws: workspaceId, channel, external: externalId, name: name ?? null, at })!),
     get(workspaceId, id) {
       const row = get.get(workspaceId, id);
+      return row === undefined ? undefined : contactOf(row);
+    },
+    byExternalId(workspaceId, channel, externalId) {
+      const row = byExternal.get(workspaceId, channel, externalId);
       return row === undefined ? undefined : contactOf(row);
     },
     list(workspaceId, query) {

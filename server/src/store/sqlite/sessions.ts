@@ -32,8 +32,20 @@ function summaryOf(row: SessionRow): Omit<SessionInfo, 'record'> {
   };
 }
 
+/**
+ * A record whose text no longer parses is handed on as it is: the engine checks every record it
+ * loads, reports that one session as `session_unrecoverable`, and a reset starts it again (C-04).
+ */
+function recordOf(text: string | null): SessionRecord | undefined {
+  try {
+    return fromJson<SessionRecord>(text);
+  } catch {
+    return text as unknown as SessionRecord;
+  }
+}
+
 function sessionOf(row: SessionRow): SessionInfo {
-  const record = fromJson<SessionRecord>(row.record);
+  const record = recordOf(row.record);
   return record === undefined ? summaryOf(row) : { ...summaryOf(row), record };
 }
 
