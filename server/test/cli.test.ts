@@ -11,9 +11,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const main = path.join(root, 'server/src/cli/main.ts');
 let scratch: string;
 
-function nexusflow(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function nexusflow(args: string[], env: Record<string, string> = {}, input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--no-node-snapshot', '--conditions=source', '--import', 'tsx', main, ...args], { cwd: root, env: { ...process.env, ...env } });
+    child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += String(c)));
@@ -42,6 +43,28 @@ describe('nexusflow CLI', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain('/edges/0/target');
   }, 60_000);
+
+  it('run: chats with a flow in the terminal, with the core plugin loaded', async () => {
+    const chat = await nexusflow(['run', 'examples/flows/echo.json'], {}, 'hello\nagain\n');
+    expect(chat.code).toBe(0);
+    expect(chat.stdout).toContain('bot> You said: hello');
+    expect(chat.stdout).toContain('bot> You said: again');
+  }, 60_000);
+
+  it('plugin new, then plugin test: builds the bundle and checks it against plugin.json in an isolate', async () => {
+    const dir = path.join(scratch, 'greeter');
+    const created = await nexusflow(['plugin', 'new', dir, '--name', 'greeter']);
+    expect(created.code).toBe(0);
+    const tested = await nexusflow(['plugin', 'test', dir]);
+    expect(tested.stdout).toMatch(/✓ greeter@\S+: 1 node\(s\) load in an isolate and match plugin.json/);
+    expect(tested.code).toBe(0);
+    const manifest = JSON.parse(await readFile(path.join(dir, 'plugin.json'), 'utf8'));
+    manifest.nodes[0].type = 'greeter/missing';
+    await writeFile(path.join(dir, 'plugin.json'), JSON.stringify(manifest));
+    const broken = await nexusflow(['plugin', 'test', dir]);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain('does not match plugin.json');
+  }, 90_000);
 
   it('test: replays recorded conversations; exit 0 when they match, 1 with each difference, 2 for a broken file', async () => {
     const pass = await nexusflow(['test', 'examples/flows/faq.json', 'examples/conversations/faq.conversations.json']);

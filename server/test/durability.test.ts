@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { Store } from '../src/store/types.js';
 import { spawnServer, type ChildServer } from './child-server.js';
+import { until } from './catalogue-helpers.js';
 import { flowOf } from './harness.js';
 
 let fake: FakeLlmServer;
@@ -38,16 +39,6 @@ async function prepare(document: Record<string, unknown>, credits = 10_000): Pro
   const version = await store.versions.publish(workspaceId, flow.id, { document: compiled.flow, hash: compiled.hash, createdBy: user.id });
   const deployment = await store.deployments.create(workspaceId, { flowId: flow.id, key: flow.id, name: flow.id, versionId: version.id, publishableKey: `pk_crash_${Date.now()}`, by: user.id });
   return { dataDir, store, workspaceId, publishableKey: deployment.publishableKey };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 0; i < 1000 && Date.now() < deadline; i += 1) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const post = (url: string, key: string, contactId: string, text: string) =>
