@@ -225,6 +225,44 @@ describe('studio live trace', () => {
     expect(leaked).toEqual([]);
   });
 
+  it('test chat: an editor runs an unsaved draft in memory, sees replies, tokens and the trace; others cannot use it', async () => {
+    await server.ctx.store.ledger.adjust(workspaceId, 'test-chat', 'bonus', 5000);
+    const studio = connect(`${server.url}/studio`, { auth: { token: server.ctx.tokens.sign({ sub: userId }) }, transports: ['websocket'], reconnection: false, forceNew: true });
+    sockets.push(studio);
+    await once(studio, 'connect');
+    const draft = await example('assistant');
+    const broken = { ...draft, edges: [{ id: 'x', source: 'start', port: 'out', target: 'nowhere' }] };
+    const refused = await studio.timeout(5000).emitWithAck('test.start', { workspaceId, document: broken });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'flow_invalid', status: 400 } });
+    expect(refused.error.details.map((d: { pointer: string }) => d.pointer)).toContain('/edges/0/target');
+
+    const started = await studio.timeout(5000).emitWithAck('test.start', { workspaceId, document: draft });
+    expect(started.ok).toBe(true);
+    const events: string[] = [];
+    const tokens: string[] = [];
+    const replies: string[] = [];
+    studio.on('trace', (t: { event: { type: string; nodeId?: string } }) => events.push(`${t.event.type}${t.event.nodeId === undefined ? '' : `:${t.event.nodeId}`}`));
+    studio.on('token', (t: { delta: string }) => tokens.push(t.delta));
+    studio.on('reply', (r: { text: string }) => replies.push(r.text));
+    const answered = await studio.timeout(15_000).emitWithAck('test.message', { testId: started.testId, text: 'draft question' });
+    expect(answered).toMatchObject({ ok: true, status: 'ended' });
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toContain('draft question');
+    expect(tokens.join('')).toBe(replies[0]);
+    expect(events).toEqual(expect.arrayContaining(['node.entered:credits', 'node.port:credits', 'node.entered:answer', 'node.port:answer', 'turn.ended']));
+    // Nothing of the test reached the stored conversations.
+    const stored = await server.ctx.store.sessions.list(workspaceId);
+    expect(stored.items.every((s) => !s.id.startsWith('test-'))).toBe(true);
+
+    // Another person cannot send into this test.
+    const stranger = await server.ctx.store.users.create({ email: `tester-${Date.now()}@example.com`, name: 'T', passwordHash: 'x' });
+    const other = connect(`${server.url}/studio`, { auth: { token: server.ctx.tokens.sign({ sub: stranger.id }) }, transports: ['websocket'], reconnection: false, forceNew: true });
+    sockets.push(other);
+    await once(other, 'connect');
+    expect(await other.timeout(5000).emitWithAck('test.message', { testId: started.testId, text: 'hijack' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await other.timeout(5000).emitWithAck('test.start', { workspaceId, document: draft })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
   it('refuses a forged alg:none token at the handshake (A-01) and leaves no token in the logs (A-09)', async () => {
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const forged = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: userId, aud: 'nexusflow-api', iss: 'nexusflow', purpose: 'session', exp: 9_999_999_999 })}.`;

@@ -178,6 +178,65 @@ function studioNamespace(ns: Namespace, ctx: AppContext): void {
       ack({ ok: true, trace: stored.map((s) => ({ seq: s.seq, event: s.event })) });
     });
 
+    // Test chat: the person runs the flow they are editing (saved or not) in memory.
+    const follow = (testId: string) => {
+      if (watching.has(testId)) return;
+      watching.set(
+        testId,
+        ctx.events.on(testId, (event) => {
+          if (event.type === 'trace') socket.emit('trace', { sessionId: testId, event: event.event });
+          else forward(socket, event);
+        }),
+      );
+    };
+    const ownTest = (testId: unknown) => {
+      const test = typeof testId === 'string' ? ctx.host.tests.get(testId) : undefined;
+      return test !== undefined && test.userId === userId ? test : undefined;
+    };
+    const ended = { ok: false, error: { code: 'not_found', status: 404, message: 'this test chat has ended; start a new one' } };
+
+    socket.on('test.start', async (raw: unknown, ackArg: unknown) => {
+      const ack = ackOf(ackArg);
+      const { workspaceId, document } = (raw ?? {}) as { workspaceId?: unknown; document?: unknown };
+      const member = typeof workspaceId === 'string' ? await ctx.store.members.get(workspaceId, userId) : undefined;
+      if (member === undefined || typeof workspaceId !== 'string') return ack({ ok: false, error: { code: 'not_found', status: 404, message: 'no such workspace of yours' } });
+      if (!roleAtLeast(member.role, 'editor')) return ack({ ok: false, error: { code: 'forbidden', status: 403, message: 'test chats need the editor role' } });
+      const started = await ctx.host.tests.start(workspaceId, userId, document);
+      if (!started.ok) {
+        return ack({ ok: false, error: { code: 'flow_invalid', status: 400, message: `the flow has ${started.issues.length} problem(s); fix them to test it`, details: started.issues } });
+      }
+      follow(started.test.testId);
+      ack({ ok: true, testId: started.test.testId });
+    });
+
+    socket.on('test.message', async (raw: unknown, ackArg: unknown) => {
+      const ack = ackOf(ackArg);
+      const { testId, text } = (raw ?? {}) as { testId?: unknown; text?: unknown };
+      const test = ownTest(testId);
+      if (test === undefined) return ack(ended);
+      if (typeof text !== 'string' || text.length > 8000) return ack({ ok: false, error: { code: 'invalid_message', status: 400, message: 'text must be a string of at most 8000 characters' } });
+      follow(test.testId);
+      ctx.events.emit({ type: 'typing', sessionId: test.testId, on: true });
+      try {
+        const result = await ctx.host.tests.send(test.testId, text);
+        ack({ ok: true, status: result.status, ...(result.error === undefined ? {} : { error: result.error }) });
+      } catch (error) {
+        ack({ ok: false, error: thrownFailure(error) });
+      } finally {
+        ctx.events.emit({ type: 'typing', sessionId: test.testId, on: false });
+      }
+    });
+
+    socket.on('test.stop', (raw: unknown, ackArg: unknown) => {
+      const test = ownTest((raw as { testId?: unknown })?.testId);
+      if (test !== undefined) {
+        ctx.host.tests.stop(test.testId);
+        watching.get(test.testId)?.();
+        watching.delete(test.testId);
+      }
+      ackOf(ackArg)({ ok: true });
+    });
+
     socket.on('unwatch', (raw: unknown, ackArg: unknown) => {
       const sessionId = (raw as { sessionId?: unknown })?.sessionId;
       if (typeof sessionId === 'string') {

@@ -3,6 +3,7 @@ import {
   createRegistry,
   createSandboxPool,
   createSessionRuntime,
+  type ChannelPort,
   type CreditLedger,
   type FlowDocument,
   type LoadedPlugin,
@@ -31,6 +32,7 @@ import type { LlmSetup } from './llm-setup.js';
 import { createPluginRegistries, type PluginRegistries } from './plugin-registry.js';
 import { createServerChannel } from './server-channel.js';
 import type { SessionEvents } from './session-events.js';
+import { createTestSessions, type TestSessions } from './test-sessions.js';
 import { createTraceRecorder } from './trace-recorder.js';
 
 export interface FlowHostOptions {
@@ -55,6 +57,8 @@ export interface FlowHost {
   runtime: SessionRuntime;
   registries: PluginRegistries;
   sandbox: SandboxPool;
+  /** Studio test chats: drafts run in memory, for the person editing them. */
+  tests: TestSessions;
   /** Stops taking turns, waits for the running ones, flushes traces, stops the sandbox. */
   close(): Promise<void>;
 }
@@ -95,16 +99,19 @@ export function createFlowHost(options: FlowHostOptions): FlowHost {
   const channel = createServerChannel({ store, events, now, kill: options.kill });
   const ledger = observedLedger(store.ledger, options.kill, options.metrics);
 
-  const capabilities = composeCapabilities({
-    llm: createLlmCapability({ ledger, rates: options.rates, connections: (_ws, provider) => options.llm.connection(provider), channel, countTokens, now }),
-    billing: createBillingCapability({ ledger, rates: options.rates }),
-    memory: createMemoryCapability({ history: store.history }),
-    kv: createKvCapability(store.kv),
-    secrets: createSecretsCapability(store.secrets),
-    channel: createChannelCapability(channel),
-    http: createHttpCapability(),
-    deploy: createDeployCapability({ target: createMemoryDeployTarget() }),
-  });
+  // One set of capabilities per channel: conversations write transcripts, studio tests only talk.
+  const capabilitiesFor = (port: ChannelPort) =>
+    composeCapabilities({
+      llm: createLlmCapability({ ledger, rates: options.rates, connections: (_ws, provider) => options.llm.connection(provider), channel: port, countTokens, now }),
+      billing: createBillingCapability({ ledger, rates: options.rates }),
+      memory: createMemoryCapability({ history: store.history }),
+      kv: createKvCapability(store.kv),
+      secrets: createSecretsCapability(store.secrets),
+      channel: createChannelCapability(port),
+      http: createHttpCapability(),
+      deploy: createDeployCapability({ target: createMemoryDeployTarget() }),
+    });
+  const capabilities = capabilitiesFor(channel);
 
   const runtime = createSessionRuntime({
     // Every session resolves its workspace's registry; this one only serves sessions that do not.
@@ -144,11 +151,15 @@ export function createFlowHost(options: FlowHostOptions): FlowHost {
     },
   });
 
+  const tests = createTestSessions({ events, registries, sandbox, capabilities: capabilitiesFor, corePlugin: options.corePlugin, now });
+
   return {
     runtime,
     registries,
     sandbox,
+    tests,
     async close() {
+      await tests.close();
       await runtime.close();
       await trace.flush();
       if (options.sandbox === undefined) await sandbox.close();
