@@ -81,6 +81,8 @@ export function createHttpApp(ctx: AppContext, routes: readonly RouteSpec[], ext
       contentSecurityPolicy: {
         directives: {
           'default-src': ["'self'"],
+          // ajv (flow checks and config forms in the editor) compiles schemas with new Function.
+          'script-src': ["'self'", "'unsafe-eval'"],
           'connect-src': ["'self'", 'ws:', 'wss:'],
           'img-src': ["'self'", 'data:', 'blob:'],
           'style-src': ["'self'", "'unsafe-inline'"],

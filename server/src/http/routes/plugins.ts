@@ -31,6 +31,8 @@ const presentStored = (p: Omit<StoredPlugin, 'code'>) => ({
   enabled: p.enabled,
   codeHash: p.codeHash,
   nodeTypes: p.manifest.nodes.map((n) => n.type),
+  // The editor checks flows in the browser against the same manifests.
+  manifest: p.manifest,
   createdAt: p.createdAt,
   updatedAt: p.updatedAt,
 });
@@ -43,6 +45,7 @@ const presentBuiltIn = (p: LoadedPlugin) => ({
   enabled: true,
   codeHash: p.code.codeHash,
   nodeTypes: p.manifest.nodes.map((n) => n.type),
+  manifest: p.manifest,
 });
 
 /** The plugins a registry was built from, one per name. */
