@@ -2,6 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['schemas', 'engine', 'nodes', 'server', 'examples'],
+    projects: ['schemas', 'engine', 'nodes', 'server', 'editor', 'editor/e2e', 'examples'],
   },
 });

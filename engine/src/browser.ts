@@ -8,6 +8,7 @@ import { createRegistry } from './plugins/registry.js';
 import type { NodeTypeRegistry } from './plugins/types.js';
 
 export { checkFlow } from './validate/check-flow.js';
+export { checkTemplates } from './expressions/check-templates.js';
 export type { FlowCheckOptions } from './validate/check-flow.js';
 export type { NodeTypeInfo, NodeTypeRegistry } from './plugins/types.js';
 
@@ -16,7 +17,7 @@ export type { NodeTypeInfo, NodeTypeRegistry } from './plugins/types.js';
  *
  * @example
  * const registry = registryFromManifests(plugins.map((p) => p.manifest));
- * const checked = checkFlow(doc, { registry });
+ * const checked = checkFlow(doc, { registry, checkTemplates });
  */
 export function registryFromManifests(manifests: readonly PluginManifest[]): NodeTypeRegistry {
   return createRegistry({ plugins: manifests.map((manifest) => ({ manifest, code: { pluginName: manifest.name, codeHash: '', code: '' } })) });

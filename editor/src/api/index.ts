@@ -1,0 +1,6 @@
+export { API_PREFIX, createApiClient, exportFileName } from './client.js';
+export type { ApiClient, ApiClientOptions } from './client.js';
+export { ApiError, errorMessage, isApiError } from './errors.js';
+export { TOKEN_KEY, tokenClaims, tokenStore } from './token.js';
+export * from './queries.js';
+export type * from './types.js';

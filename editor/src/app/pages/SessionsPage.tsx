@@ -1,0 +1,196 @@
+import { useState } from 'react';
+import { useSession, useSessions, useTrace, useTranscript, type TranscriptEntry } from '../../api/index.js';
+import { ErrorNotice } from '../components/ErrorNotice.js';
+import { formatTime } from '../components/format.js';
+import { hrefOf } from '../router.js';
+
+const ROLE_LABEL: Record<string, string> = { user: 'Contact', bot: 'Bot', operator: 'Operator', system: 'System' };
+
+/** Conversations of the workspace, newest activity first, a page at a time. */
+export function SessionsPage({ ws }: { ws: string }) {
+  const sessions = useSessions(ws);
+  const items = sessions.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <div className="page">
+      <div className="page-header">
+        <h1>Conversations</h1>
+        <div className="page-actions">
+          <button type="button" className="button" onClick={() => void sessions.refetch()} disabled={sessions.isFetching}>
+            {sessions.isFetching && !sessions.isFetchingNextPage ? 'Refreshing…' : 'Refresh'}
+          </button>
+        </div>
+      </div>
+      {sessions.isPending && <p className="muted">Loading conversations…</p>}
+      {sessions.error !== null && <ErrorNotice error={sessions.error} title="The conversations could not be loaded" />}
+      {sessions.data !== undefined && (
+        <table className="table" data-testid="sessions-list">
+          <caption className="visually-hidden">Conversations, newest activity first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Conversation</th>
+              <th scope="col">Channel</th>
+              <th scope="col">Contact</th>
+              <th scope="col">Deployment</th>
+              <th scope="col">Last activity</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.length === 0 && (
+              <tr>
+                <td colSpan={5} className="empty">
+                  No conversations yet. They appear here once someone talks to a deployment (the test chat of the flow page talks to the draft and is not listed).
+                </td>
+              </tr>
+            )}
+            {items.map((s) => (
+              <tr key={s.id} data-testid={`session-row-${s.id}`}>
+                <td>
+                  <a href={hrefOf({ name: 'session', ws, sessionId: s.id })} data-testid={`session-open-${s.id}`}>
+                    <code>{s.id.slice(0, 12)}</code>
+                  </a>
+                </td>
+                <td>{s.channel}</td>
+                <td>
+                  <code>{s.contactId.slice(0, 12)}</code>
+                </td>
+                <td>
+                  <code>{s.deploymentId.slice(0, 12)}</code>
+                </td>
+                <td>{formatTime(s.updatedAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {sessions.hasNextPage && (
+        <button type="button" className="button" onClick={() => void sessions.fetchNextPage()} disabled={sessions.isFetchingNextPage} data-testid="sessions-more">
+          {sessions.isFetchingNextPage ? 'Loading…' : 'Load more'}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function Message({ entry }: { entry: TranscriptEntry }) {
+  const buttons = Array.isArray(entry.payload?.buttons) ? (entry.payload.buttons as { title?: unknown }[]) : [];
+  return (
+    <li className={`message message-${entry.role}`} data-testid={`transcript-entry-${entry.seq}`}>
+      <div className="message-meta">
+        <span className="message-role">{ROLE_LABEL[entry.role] ?? entry.role}</span> <time dateTime={new Date(entry.at).toISOString()}>{formatTime(entry.at)}</time>
+      </div>
+      <div className="message-text">{entry.text}</div>
+      {buttons.length > 0 && (
+        <ul className="message-buttons" aria-label="Buttons offered">
+          {buttons.map((b, i) => (
+            <li key={i}>{typeof b.title === 'string' ? b.title : JSON.stringify(b)}</li>
+          ))}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+/** One conversation: where it stands, its messages in order, and (on demand) its trace. */
+export function SessionPage({ ws, sessionId }: { ws: string; sessionId: string }) {
+  const session = useSession(ws, sessionId);
+  const transcript = useTranscript(ws, sessionId);
+  const [showTrace, setShowTrace] = useState(false);
+  const trace = useTrace(ws, sessionId, showTrace);
+  const info = session.data;
+  return (
+    <div className="page">
+      <p>
+        <a href={hrefOf({ name: 'sessions', ws })}>← All conversations</a>
+      </p>
+      <div className="page-header">
+        <h1>
+          Conversation <code>{sessionId.slice(0, 12)}</code>
+        </h1>
+        <div className="page-actions">
+          <button
+            type="button"
+            className="button"
+            onClick={() => {
+              void session.refetch();
+              void transcript.refetch();
+              if (showTrace) void trace.refetch();
+            }}
+          >
+            Refresh
+          </button>
+        </div>
+      </div>
+      {session.error !== null && <ErrorNotice error={session.error} title="The conversation could not be loaded" />}
+      {info !== undefined && (
+        <dl className="facts" data-testid="session-facts">
+          <dt>Status</dt>
+          <dd>{info.status}</dd>
+          <dt>Channel</dt>
+          <dd>{info.channel}</dd>
+          <dt>Contact</dt>
+          <dd>
+            <code>{info.contactId}</code>
+          </dd>
+          <dt>Deployment</dt>
+          <dd>
+            <code>{info.deploymentId}</code>
+          </dd>
+          <dt>Started</dt>
+          <dd>{formatTime(info.createdAt)}</dd>
+          {info.turn !== undefined && (
+            <>
+              <dt>Turns</dt>
+              <dd>{info.turn}</dd>
+            </>
+          )}
+          {info.lastError !== undefined && (
+            <>
+              <dt>Last error</dt>
+              <dd className="danger">
+                <code>{info.lastError.code}</code> {info.lastError.message}
+              </dd>
+            </>
+          )}
+        </dl>
+      )}
+      <section aria-labelledby="transcript-title">
+        <h2 id="transcript-title">Messages</h2>
+        {transcript.isPending && <p className="muted">Loading messages…</p>}
+        {transcript.error !== null && <ErrorNotice error={transcript.error} title="The messages could not be loaded" />}
+        {transcript.data !== undefined && (
+          <ol className="transcript" data-testid="transcript">
+            {transcript.data.length === 0 && <li className="empty">No messages.</li>}
+            {transcript.data.map((entry) => (
+              <Message key={entry.seq} entry={entry} />
+            ))}
+          </ol>
+        )}
+      </section>
+      <section aria-labelledby="trace-title">
+        <h2 id="trace-title">Trace</h2>
+        <button type="button" className="button" aria-expanded={showTrace} aria-controls="trace-events" onClick={() => setShowTrace((v) => !v)} data-testid="trace-toggle">
+          {showTrace ? 'Hide trace' : 'Show trace'}
+        </button>
+        {showTrace && (
+          <div id="trace-events">
+            {trace.isPending && <p className="muted">Loading the trace…</p>}
+            {trace.error !== null && <ErrorNotice error={trace.error} title="The trace could not be loaded" />}
+            {trace.data !== undefined && (
+              <ol className="trace" data-testid="trace">
+                {trace.data.length === 0 && <li className="empty">No trace events.</li>}
+                {trace.data.map((t) => (
+                  <li key={t.seq}>
+                    <code>{t.event.type}</code> {typeof t.event.nodeId === 'string' ? <code>{t.event.nodeId}</code> : null}{' '}
+                    {typeof t.event.port === 'string' ? `→ ${t.event.port}` : null}
+                    {typeof t.event.durationMs === 'number' ? ` (${t.event.durationMs} ms)` : null}
+                    {typeof (t.event.error as { message?: unknown } | undefined)?.message === 'string' ? <span className="danger"> {(t.event.error as { message: string }).message}</span> : null}
+                  </li>
+                ))}
+              </ol>
+            )}
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

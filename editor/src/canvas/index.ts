@@ -1,0 +1,3 @@
+export { FlowEditor } from './FlowEditor.js';
+export type { FlowEditorProps } from './FlowEditor.js';
+export type { PlacedProblem } from './problems.js';
