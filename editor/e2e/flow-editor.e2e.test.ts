@@ -187,7 +187,14 @@ describe('the flow editor in Chromium', () => {
     const brokenFile = path.join(scratch, 'broken.json');
     await writeFile(brokenFile, JSON.stringify(broken));
     const before = await canvasNodes().count();
-    await page.getByTestId('flow-import-file').setInputFiles(brokenFile);
+    // Dropped on the canvas this time, as a person drags a file from their desktop.
+    const dataTransfer = await page.evaluateHandle((text) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([text], 'broken.json', { type: 'application/json' }));
+      return transfer;
+    }, await readFile(brokenFile, 'utf8'));
+    await page.locator('.flow-canvas').dispatchEvent('dragover', { dataTransfer });
+    await page.locator('.flow-canvas').dispatchEvent('drop', { dataTransfer });
     const problems = page.getByTestId('import-problems');
     await problems.waitFor();
     expect(await problems.textContent()).toContain('/edges/0/target');

@@ -54,6 +54,7 @@ export function FlowWorkspace({ workspaceId, flowId }: FlowWorkspaceProps) {
   const [trace, setTrace] = useState<TraceState>(EMPTY_TRACE);
   const [inspected, setInspected] = useState<string | undefined>(undefined);
   const [showVersions, setShowVersions] = useState(false);
+  const [showChat, setShowChat] = useState(true);
   const [recoverable, setRecoverable] = useState<LocalDraft | undefined>(undefined);
   const [problemCount, setProblemCount] = useState(0);
   const onProblems = useCallback((problems: readonly PlacedProblem[]) => setProblemCount(problems.length), []);
@@ -220,6 +221,9 @@ export function FlowWorkspace({ workspaceId, flowId }: FlowWorkspaceProps) {
         <button type="button" className="button button-small" data-testid="flow-export" onClick={() => void exportFlow()} title="Download the flow as JSON (saves first)">
           Export
         </button>
+        <button type="button" className="button button-small" data-testid="flow-chat-toggle" onClick={() => setShowChat(!showChat)} aria-pressed={showChat} title="Show or hide the test chat (it keeps its conversation)">
+          Test chat
+        </button>
         <span className="flow-status" data-testid="flow-status" aria-live="polite">
           {status}
         </span>
@@ -286,7 +290,7 @@ export function FlowWorkspace({ workspaceId, flowId }: FlowWorkspaceProps) {
             />
           )}
         </div>
-        <aside className="flow-chat">
+        <aside className="flow-chat" hidden={!showChat}>
           <TestChatPanel workspaceId={workspaceId} document={draft} token={token} onTrace={setTrace} />
         </aside>
       </div>
