@@ -202,3 +202,31 @@ describe('the flow editor in Chromium', () => {
     expect(await canvasNodes().count()).toBe(before);
   });
 });
+
+describe('versions and deployment in Chromium', () => {
+  it('publishes versions with notes, deploys one, makes another live and rolls back', async () => {
+    const flowId = decodeURIComponent(page.url().split('/flows/')[1] ?? '');
+    await page.getByTestId('flow-versions').click();
+    const panel = page.getByTestId('versions-panel');
+    await panel.getByTestId('publish-note').fill('first cut');
+    await panel.getByTestId('publish-submit').click();
+    await panel.getByTestId('version-1').waitFor();
+    expect(await panel.getByTestId('version-1').textContent()).toContain('first cut');
+    await panel.getByTestId('version-deploy-1').click();
+    await expect.poll(() => panel.getByTestId('deployment-info').textContent()).toMatch(/on version v1/);
+
+    // A second version, made live, then rolled back to the first.
+    await panel.getByTestId('publish-note').fill('second');
+    await panel.getByTestId('publish-submit').click();
+    await panel.getByTestId('version-2').waitFor();
+    await panel.getByTestId('version-deploy-2').click();
+    await expect.poll(() => panel.getByTestId('deployment-info').textContent()).toMatch(/on version v2/);
+    await panel.getByTestId('deployment-rollback').click();
+    await expect.poll(() => panel.getByTestId('deployment-info').textContent()).toMatch(/on version v1/);
+
+    const deployments = (await server.ctx.store.deployments.list(account.workspaceId)).filter((d) => d.flowId === flowId);
+    expect(deployments).toHaveLength(1);
+    const versions = await server.ctx.store.versions.list(account.workspaceId, flowId);
+    expect(deployments[0]?.versionId).toBe(versions.find((v) => v.version === 1)?.id);
+  });
+});

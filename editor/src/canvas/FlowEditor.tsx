@@ -376,6 +376,7 @@ function FlowCanvas({ document, palette, manifests, onChange, activeNodeId, node
           {...(focus === undefined ? {} : { focus })}
           onConfigChange={onConfigChange}
           onLabelChange={onLabelChange}
+          run={nodeRuns[inspectedNode.id]}
         />
       )}
     </div>

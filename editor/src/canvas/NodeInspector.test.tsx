@@ -92,7 +92,7 @@ describe('uiSchemaFor and errorSchemaOf', () => {
     expect(
       uiSchemaFor({
         type: 'object',
-        properties: { system: { type: 'string' }, model: { type: 'string' }, steps: { type: 'array', items: { type: 'object', properties: { body: { type: 'string' } } } }, note: { type: 'string', maxLength: 2000 } },
+        properties: { system: { type: 'string' }, model: { type: 'string' }, steps: { type: 'array', items: { type: 'object', properties: { body: { type: 'string' } } } }, note: { type: 'string', maxLength: 2000 }, url: { type: 'string', maxLength: 2048 } },
       }),
     ).toEqual({
       'ui:submitButtonOptions': { norender: true },

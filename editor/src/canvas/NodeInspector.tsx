@@ -9,7 +9,8 @@ import { pruneUndefined } from './config-defaults.js';
 import { formSchemaOf } from './form-schema.js';
 import { NodeIcon } from './icons.js';
 import { configPathOf, errorSchemaOf, fieldIdOf, uiSchemaFor } from './ui-schema.js';
-import type { FlowProblem } from './types.js';
+import { NodeRunSection } from './NodeRunSection.js';
+import type { FlowProblem, NodeRunView } from './types.js';
 import './node-inspector.css';
 
 export interface InspectorProps {
@@ -25,12 +26,14 @@ export interface InspectorProps {
   focus?: { pointer: string; nonce: number };
   onConfigChange: (config: Record<string, unknown>) => void;
   onLabelChange: (label: string) => void;
+  /** What the node did in the test chat's last turn. */
+  run?: NodeRunView | undefined;
 }
 
 const pluginOf = (type: string) => type.split('/')[0] ?? type;
 
 /** The settings of the selected node: a form drawn from its config schema, with its problems under the fields. */
-function InspectorImpl({ node, entry, document, problems, nodeIndex, focus, onConfigChange, onLabelChange }: InspectorProps) {
+function InspectorImpl({ node, entry, document, problems, nodeIndex, focus, onConfigChange, onLabelChange, run }: InspectorProps) {
   const root = useRef<HTMLElement>(null);
   const schema = useMemo(() => (entry === undefined ? undefined : formSchemaOf(entry.config)), [entry]);
   const uiSchema = useMemo(() => (schema === undefined ? undefined : uiSchemaFor(schema)), [schema]);
@@ -67,6 +70,7 @@ function InspectorImpl({ node, entry, document, problems, nodeIndex, focus, onCo
         </div>
       </header>
       {entry !== undefined && <p className="inspector-description">{entry.description}</p>}
+      {run !== undefined && <NodeRunSection run={run} />}
       <label className="inspector-label">
         Label on the canvas
         <input value={node.label ?? ''} placeholder={entry?.title ?? node.type} maxLength={80} onChange={(e) => onLabelChange(e.target.value)} data-testid="inspector-label" />

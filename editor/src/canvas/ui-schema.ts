@@ -8,12 +8,16 @@ const isObject = (value: unknown): value is Schema => typeof value === 'object' 
 /** Property names whose text is usually long: prompts, messages, code. */
 const LONG_TEXT_NAMES = new Set(['text', 'system', 'prompt', 'code', 'body', 'template', 'instructions', 'description']);
 const LONG_TEXT_LENGTH = 200;
+/** Long but single-line values: addresses and names. */
+const SINGLE_LINE_NAMES = /url|uri|href|email|host|model|name|key|id$/i;
 const MAX_DEPTH = 12;
 
 function isLongText(name: string, schema: Schema): boolean {
   if (schema['type'] !== 'string' || Array.isArray(schema['enum'])) return false;
+  if (schema['format'] === 'uri' || schema['format'] === 'email') return false;
   const maxLength = typeof schema['maxLength'] === 'number' ? schema['maxLength'] : Infinity;
-  return LONG_TEXT_NAMES.has(name) || schema['x-multiline'] === true || schema['format'] === 'textarea' || (maxLength > LONG_TEXT_LENGTH && maxLength !== Infinity);
+  if (LONG_TEXT_NAMES.has(name) || schema['x-multiline'] === true || schema['format'] === 'textarea') return true;
+  return maxLength > LONG_TEXT_LENGTH && maxLength !== Infinity && !SINGLE_LINE_NAMES.test(name);
 }
 
 /**

@@ -19,7 +19,6 @@ import {
 import { FlowEditor, type PlacedProblem } from '../canvas/index.js';
 import { EMPTY_TRACE, TestChatPanel, type TraceState } from '../chat/index.js';
 import { download, importFlowText, type ImportProblem } from './import-file.js';
-import { NodeRunPanel } from './NodeRunPanel.js';
 import { VersionsPanel } from './VersionsPanel.js';
 import { clearLocalDraft, differsFrom, readLocalDraft, writeLocalDraft, type LocalDraft } from './local-draft.js';
 import { formatTime } from '../app/components/format.js';
@@ -52,7 +51,6 @@ export function FlowWorkspace({ workspaceId, flowId }: FlowWorkspaceProps) {
   const [status, setStatus] = useState<string>('');
   const [importProblems, setImportProblems] = useState<ImportProblem[]>([]);
   const [trace, setTrace] = useState<TraceState>(EMPTY_TRACE);
-  const [inspected, setInspected] = useState<string | undefined>(undefined);
   const [showVersions, setShowVersions] = useState(false);
   const [showChat, setShowChat] = useState(true);
   const [recoverable, setRecoverable] = useState<LocalDraft | undefined>(undefined);
@@ -276,20 +274,19 @@ export function FlowWorkspace({ workspaceId, flowId }: FlowWorkspaceProps) {
       )}
       <div className="flow-body">
         <div className="flow-canvas" onDragOver={(e) => e.dataTransfer.types.includes('Files') && e.preventDefault()} onDrop={onDrop}>
-          <FlowEditor document={draft} palette={nodeTypes.data} manifests={manifests} onChange={onChange} activeNodeId={trace.activeNodeId} nodeRuns={trace.runs} onNodeClick={setInspected} onProblems={onProblems} />
-          {inspected !== undefined && trace.runs[inspected] !== undefined && <NodeRunPanel nodeId={inspected} run={trace.runs[inspected]} onClose={() => setInspected(undefined)} />}
-          {showVersions && (
-            <VersionsPanel
-              versions={versions.data}
-              deployment={deployment}
-              busy={publish.isPending || createDeployment.isPending || pointDeployment.isPending || rollback.isPending}
-              onPublish={(note) => void publishDraft(note)}
-              onDeploy={(versionId) => void deployVersion(versionId)}
-              onRollback={() => void rollBack()}
-              onClose={() => setShowVersions(false)}
-            />
-          )}
+          <FlowEditor document={draft} palette={nodeTypes.data} manifests={manifests} onChange={onChange} activeNodeId={trace.activeNodeId} nodeRuns={trace.runs} onProblems={onProblems} />
         </div>
+        {showVersions && (
+          <VersionsPanel
+            versions={versions.data}
+            deployment={deployment}
+            busy={publish.isPending || createDeployment.isPending || pointDeployment.isPending || rollback.isPending}
+            onPublish={(note) => void publishDraft(note)}
+            onDeploy={(versionId) => void deployVersion(versionId)}
+            onRollback={() => void rollBack()}
+            onClose={() => setShowVersions(false)}
+          />
+        )}
         <aside className="flow-chat" hidden={!showChat}>
           <TestChatPanel workspaceId={workspaceId} document={draft} token={token} onTrace={setTrace} />
         </aside>
