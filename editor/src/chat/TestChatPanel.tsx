@@ -45,6 +45,8 @@ export function TestChatPanel({ workspaceId, document, token, onTrace, url }: Te
   const [trace, dispatchTrace] = useReducer(applyTrace, EMPTY_TRACE);
   const documentRef = useRef(document);
   documentRef.current = document;
+  // The flow the running test started with: edits after that need a reset to take effect.
+  const [startedWith, setStartedWith] = useState<unknown>(undefined);
 
   useEffect(() => onTrace(trace), [trace, onTrace]);
 
@@ -97,6 +99,7 @@ export function TestChatPanel({ workspaceId, document, token, onTrace, url }: Te
     setProblems([]);
     setError(undefined);
     testIdRef.current = ack.testId;
+    setStartedWith(documentRef.current);
     return ack.testId;
   }
 
@@ -130,6 +133,15 @@ export function TestChatPanel({ workspaceId, document, token, onTrace, url }: Te
       {error !== undefined && (
         <p className="test-chat-error" role="alert" data-testid="chat-error">
           {error}
+        </p>
+      )}
+      {startedWith !== undefined && startedWith !== document && (
+        <p className="test-chat-stale" role="status" data-testid="chat-stale">
+          The flow changed since this conversation started.{' '}
+          <button type="button" className="link-button" onClick={() => void reset()}>
+            Reset
+          </button>{' '}
+          to test the new version.
         </p>
       )}
       {problems.length > 0 && (
