@@ -25,7 +25,7 @@ import { addNode, connect, GRID, moveNodes, removeElements, setNodeConfig, setNo
 import { syncEdges, syncNodes, type CanvasEdge, type CanvasNode, type CanvasView } from './graph.js';
 import { canRedo, canUndo, createHistory, record, redo, undo, type History } from './history.js';
 import { colourOf } from './icons.js';
-import { Inspector } from './NodeInspector.js';
+import { Inspector } from './Inspector.js';
 import { NODE_TYPES } from './FlowNodeView.js';
 import { Palette } from './Palette.js';
 import { checkDocument, placeProblems, problemsByElement, type PlacedProblem } from './problems.js';
@@ -321,7 +321,11 @@ function FlowCanvas({ document, palette, manifests, onChange, activeNodeId, node
             onDelete={onDelete}
             onNodeDragStop={onNodeDragStop}
             onConnect={onConnect}
-            onNodeClick={(_event, node) => onNodeClick?.(node.id)}
+            onNodeClick={(_event, node) => {
+              // A picked problem's focus is for that pick only, not for the next time the node is opened.
+              setFocus(undefined);
+              onNodeClick?.(node.id);
+            }}
             onPaneClick={() => onNodeClick?.(undefined)}
             deleteKeyCode={['Backspace', 'Delete']}
             snapToGrid
