@@ -4,7 +4,6 @@ import {
   BackgroundVariant,
   Controls,
   MiniMap,
-  Panel,
   ReactFlow,
   ReactFlowProvider,
   applyEdgeChanges,
@@ -30,7 +29,10 @@ import { NODE_TYPES } from './FlowNodeView.js';
 import { Palette } from './Palette.js';
 import { checkDocument, placeProblems, problemsByElement, type PlacedProblem } from './problems.js';
 import { ProblemsList } from './ProblemsList.js';
-import { SHORTCUTS, shortcutOf, type ShortcutAction } from './shortcuts.js';
+import type { ShortcutAction } from './shortcuts.js';
+import { useCanvasKeys } from './useCanvasKeys.js';
+import { useDebounced } from './useDebounced.js';
+import { CanvasToolbar } from './CanvasToolbar.js';
 import { NODE_DRAG_TYPE, type NodeRunView } from './types.js';
 import { readClipboard, writeClipboard } from './clipboard-store.js';
 import './canvas.css';
@@ -69,15 +71,6 @@ export function FlowEditor(props: FlowEditorProps) {
       <FlowCanvas {...props} />
     </ReactFlowProvider>
   );
-}
-
-function useDebounced<T>(value: T, delayMs: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), delayMs);
-    return () => clearTimeout(timer);
-  }, [value, delayMs]);
-  return settled;
 }
 
 function FlowCanvas({ document, palette, manifests, onChange, activeNodeId, nodeRuns = NO_RUNS, onNodeClick, onProblems }: FlowEditorProps) {
@@ -258,18 +251,7 @@ function FlowCanvas({ document, palette, manifests, onChange, activeNodeId, node
     },
     [travel, selectedIds, commit, paste, selectOnly, flow, arrange],
   );
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      const inside = wrapper.current?.contains(event.target as Node) === true || event.target === window.document.body;
-      if (!inside) return;
-      const action = shortcutOf(event, event.target);
-      if (action === undefined) return;
-      event.preventDefault();
-      runShortcut(action);
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [runShortcut]);
+  useCanvasKeys(wrapper, runShortcut);
 
   // The inspector follows a single selected node; a picked problem focuses its field.
   const selected = nodes.filter((n) => n.selected === true);
@@ -340,31 +322,15 @@ function FlowCanvas({ document, palette, manifests, onChange, activeNodeId, node
             <Background variant={BackgroundVariant.Dots} gap={GRID * 2} />
             <MiniMap pannable zoomable nodeColor={(n) => colourOf((n as CanvasNode).data.category)} aria-label="Minimap" />
             <Controls showInteractive={false} />
-            <Panel position="top-left" className="canvas-toolbar">
-              <button type="button" onClick={() => travel('undo')} disabled={!canUndo(history)} title="Undo (Ctrl/⌘ Z)" data-testid="canvas-undo">
-                Undo
-              </button>
-              <button type="button" onClick={() => travel('redo')} disabled={!canRedo(history)} title="Redo (Ctrl/⌘ Shift Z)" data-testid="canvas-redo">
-                Redo
-              </button>
-              <button type="button" onClick={() => void arrange()} disabled={busy !== undefined} title="Arrange automatically (Shift L)" data-testid="canvas-layout">
-                {busy ?? 'Arrange'}
-              </button>
-              <button type="button" onClick={() => void flow.fitView({ duration: 300, maxZoom: 1 })} title="Zoom to fit (F)" data-testid="canvas-fit">
-                Fit
-              </button>
-              <details className="canvas-shortcuts">
-                <summary title="Keyboard shortcuts">?</summary>
-                <dl>
-                  {SHORTCUTS.map((s) => (
-                    <div key={s.keys}>
-                      <dt>{s.keys}</dt>
-                      <dd>{s.action}</dd>
-                    </div>
-                  ))}
-                </dl>
-              </details>
-            </Panel>
+            <CanvasToolbar
+              canUndo={canUndo(history)}
+              canRedo={canRedo(history)}
+              busy={busy}
+              onUndo={() => travel('undo')}
+              onRedo={() => travel('redo')}
+              onArrange={() => void arrange()}
+              onFit={() => void flow.fitView({ duration: 300, maxZoom: 1 })}
+            />
           </ReactFlow>
         </div>
         <ProblemsList problems={placed} onPick={pickProblem} />

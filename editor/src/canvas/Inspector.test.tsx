@@ -3,7 +3,9 @@ import { act, cleanup, fireEvent, render, screen, within } from '@testing-librar
 import type { FlowDocument, JsonSchema } from '@nexusflow/schemas';
 import corePlugin from '../../../nodes/plugin.json';
 import type { PaletteEntry } from '../api/types.js';
-import { Inspector, anyValueOf, anyValueText, drawnDepth, placeProblems, pluginOf, withAnyValueFields, type InspectorProps } from './Inspector.js';
+import { Inspector, pluginOf, type InspectorProps } from './Inspector.js';
+import { anyValueOf, anyValueText, withAnyValueFields } from './AnyValueField.js';
+import { drawnDepth, placeProblems } from './inspector-problems.js';
 import { uiSchemaFor } from './ui-schema.js';
 
 // The real manifest of the built-in plugin: the forms under test are the ones people see.

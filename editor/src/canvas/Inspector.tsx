@@ -1,15 +1,17 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import Form from '@rjsf/core';
 import type { IChangeEvent } from '@rjsf/core';
-import { createSchemaUtils, type ErrorSchema, type FieldProps, type RegistryFieldsType, type RJSFSchema, type UiSchema } from '@rjsf/utils';
+import { createSchemaUtils, type ErrorSchema, type RJSFSchema } from '@rjsf/utils';
 import validator from '@rjsf/validator-ajv8';
 import type { FlowDocument, JsonSchema } from '@nexusflow/schemas';
 import type { PaletteEntry } from '../api/types.js';
-import { availableVariables } from './available-variables.js';
+import { FIELDS, withAnyValueFields } from './AnyValueField.js';
 import { pruneUndefined } from './config-defaults.js';
 import { formSchemaOf } from './form-schema.js';
 import { NodeIcon } from './icons.js';
+import { drawnDepth, isObject, placeProblems, type Schema } from './inspector-problems.js';
 import { NodeRunSection } from './NodeRunSection.js';
+import { TemplateHelp } from './TemplateHelp.js';
 import type { FlowProblem, NodeRunView } from './types.js';
 import { configPathOf, uiSchemaFor } from './ui-schema.js';
 import './inspector.css';
@@ -47,169 +49,6 @@ export function pluginOf(type: string): string {
   const slash = type.indexOf('/');
   return slash === -1 ? type : type.slice(0, slash);
 }
-
-/** A problem the form cannot show under a field, with the config path it is about, if any. */
-export interface GeneralProblem extends FlowProblem {
-  /** `media.url` for `/nodes/3/config/media/url`; undefined when the problem is not about the config. */
-  field?: string;
-}
-
-type Schema = Record<string, unknown>;
-const isObject = (value: unknown): value is Schema => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/**
- * How much of a config path the form draws as fields: `['buttons', '0', 'title']` all of it,
- * `['bogus']` none (an unknown key of a closed object has no field to show an error under).
- */
-export function drawnDepth(schema: JsonSchema, config: unknown, path: readonly string[]): number {
-  let at: unknown = schema;
-  let data: unknown = config;
-  for (let depth = 0; depth < path.length; depth += 1) {
-    const key = path[depth] as string;
-    const next = childSchema(at, data, key);
-    if (next === undefined) return depth;
-    at = next;
-    data = isObject(data) || Array.isArray(data) ? (data as Record<string, unknown>)[key] : undefined;
-  }
-  return path.length;
-}
-
-function childSchema(schema: unknown, data: unknown, key: string): unknown {
-  if (!isObject(schema)) return undefined;
-  const properties = isObject(schema['properties']) ? schema['properties'] : {};
-  if (isObject(properties[key])) return properties[key];
-  // Beyond its own properties, a choice between shapes (anyOf/oneOf) is drawn as one field: errors inside it go on the field.
-  if (schema['anyOf'] !== undefined || schema['oneOf'] !== undefined || schema['$ref'] !== undefined) return undefined;
-  if (Array.isArray(schema['items'])) return /^\d+$/.test(key) ? schema['items'][Number(key)] : undefined;
-  if (isObject(schema['items'])) return /^\d+$/.test(key) ? schema['items'] : undefined;
-  const extra = schema['additionalProperties'];
-  if (isObject(data) && key in data && (isObject(extra) || extra === true)) return isObject(extra) ? extra : {};
-  return undefined;
-}
-
-/**
- * Splits a node's problems into rjsf `extraErrors` (shown under the field each is about) and the
- * problems no drawn field matches (about the node, its config as a whole, or a key the form does not
- * draw), which the inspector lists above the form. A problem inside a field that is not drawn in
- * full (deep inside a choice of shapes) goes on the nearest drawn field.
- *
- * @example
- * placeProblems([{ code: 'x', pointer: '/nodes/2/config/text', message: 'never closed' }], 2, schema, config);
- * // { errors: { text: { __errors: ['never closed'] } }, general: [] }
- */
-export function placeProblems(
-  problems: readonly FlowProblem[],
-  nodeIndex: number,
-  schema: JsonSchema | undefined,
-  config: Record<string, unknown>,
-): { errors: ErrorSchema; general: GeneralProblem[] } {
-  const errors: Schema = {};
-  const general: GeneralProblem[] = [];
-  for (const problem of problems) {
-    const path = configPathOf(problem.pointer, nodeIndex) ?? (problem.pointer === `/nodes/${nodeIndex}/config` ? [] : undefined);
-    const depth = path === undefined || schema === undefined ? 0 : drawnDepth(schema, config, path);
-    if (path === undefined || depth === 0) {
-      general.push(path === undefined || path.length === 0 ? { ...problem } : { ...problem, field: path.join('.') });
-      continue;
-    }
-    let at = errors;
-    for (const key of path.slice(0, depth)) at = (at[key] ??= {}) as Schema;
-    at['__errors'] = [...((at['__errors'] as string[] | undefined) ?? []), problem.message];
-  }
-  return { errors: errors as ErrorSchema, general };
-}
-
-/** A property that may hold any JSON value (`{}` or only a title): rjsf has no field for it. */
-function isAnyValue(schema: unknown): boolean {
-  const shaping = ['type', 'enum', 'const', 'anyOf', 'oneOf', 'allOf', '$ref', 'properties', 'items', 'additionalProperties'];
-  return isObject(schema) && shaping.every((key) => schema[key] === undefined);
-}
-
-/**
- * Adds the any-value field (JSON or text) to a uiSchema for every property that may hold any JSON
- * value, such as `core/http`'s `json` body and `core/code`'s `input`, which rjsf would otherwise
- * draw as "Unsupported field schema".
- */
-export function withAnyValueFields(schema: JsonSchema, ui: UiSchema, depth = 0): UiSchema {
-  const properties = (schema as Schema)['properties'];
-  if (!isObject(properties) || depth > 12) return ui;
-  const out: UiSchema = { ...ui };
-  for (const [name, sub] of Object.entries(properties)) {
-    const own = isObject(out[name]) ? (out[name] as UiSchema) : {};
-    if (isAnyValue(sub)) out[name] = { ...own, 'ui:field': ANY_VALUE_FIELD };
-    else if (isObject(sub) && isObject(sub['properties'])) {
-      const nested = withAnyValueFields(sub, own, depth + 1);
-      if (Object.keys(nested).length > 0) out[name] = nested;
-    }
-  }
-  return out;
-}
-
-const ANY_VALUE_FIELD = 'anyValue';
-
-/** How an any-value field shows its value: text as it is, anything else as JSON. */
-export function anyValueText(value: unknown): string {
-  if (value === undefined) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
-}
-
-/** What an any-value field holds for its text: a JSON object or array when the text is one, otherwise the text (templates included). */
-export function anyValueOf(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  const start = text.trimStart();
-  if ((start.startsWith('{') && !start.startsWith('{{')) || start.startsWith('[')) {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      // Not JSON (yet): kept as text while it is being typed.
-    }
-  }
-  return text;
-}
-
-/** An editor for a value of any JSON type, for properties whose schema does not say which. */
-function AnyValueField({ formData, onChange, fieldPathId, disabled, readonly, rawErrors, schema, name, required }: FieldProps) {
-  // The text as typed, with the value it stands for; a different value from elsewhere (undo, another
-  // edit) replaces it, as React's "adjusting state when a prop changes" pattern does.
-  const [shown, setShown] = useState(() => ({ text: anyValueText(formData), value: formData as unknown }));
-  if (JSON.stringify(shown.value) !== JSON.stringify(formData)) setShown({ text: anyValueText(formData), value: formData });
-  const id = fieldPathId.$id;
-  // rjsf draws no label or description around a custom field: it draws its own, as rjsf's would look.
-  const title = typeof schema.title === 'string' ? schema.title : name;
-  return (
-    <>
-      <label className="control-label" htmlFor={id}>
-        {title}
-        {required === true && <span className="required">*</span>}
-      </label>
-      {typeof schema.description === 'string' && (
-        <div className="field-description" id={`${id}__description`}>
-          {schema.description}
-        </div>
-      )}
-      <textarea
-        id={id}
-        className="form-control"
-        rows={4}
-        value={shown.text}
-        disabled={disabled}
-        readOnly={readonly}
-        aria-invalid={rawErrors !== undefined && rawErrors.length > 0}
-        aria-describedby={`${id}__description ${id}__error ${id}__anyvalue`}
-        onChange={(event) => {
-          const value = anyValueOf(event.target.value);
-          setShown({ text: event.target.value, value });
-          onChange(value, fieldPathId.path, undefined, id);
-        }}
-      />
-      <p className="help-block" id={`${id}__anyvalue`}>
-        A JSON object or array, or text (templates allowed).
-      </p>
-    </>
-  );
-}
-
-const FIELDS: RegistryFieldsType = { [ANY_VALUE_FIELD]: AnyValueField };
 
 /** True when the schema draws at least one field (engine types such as `core/wait` have none). */
 function hasFields(schema: JsonSchema): boolean {
@@ -365,56 +204,3 @@ function UnknownType({ type, config }: { type: string; config: Record<string, un
   );
 }
 
-const templateOf = (expression: string) => `{{ ${expression} }}`;
-
-/** How templates work, and what one at this node can read; a click copies a variable as a template. */
-function TemplateHelp({ document, nodeId }: { document: FlowDocument; nodeId: string }) {
-  const [open, setOpen] = useState(false);
-  const [status, setStatus] = useState('');
-  // The list is collapsed by default: work it out only while someone looks at it.
-  const variables = useMemo(() => (open ? availableVariables(document, nodeId) : []), [open, document, nodeId]);
-
-  const copy = (expression: string, shown: HTMLElement) => {
-    const text = templateOf(expression);
-    // Without the Clipboard API (plain http, older browsers) the text is selected for Ctrl/⌘ C.
-    const select = () => {
-      const selection = window.getSelection();
-      selection?.selectAllChildren(shown);
-      setStatus(`Selected ${text}: press Ctrl+C (⌘C) to copy it`);
-    };
-    const clipboard = typeof navigator === 'undefined' ? undefined : navigator.clipboard;
-    if (clipboard?.writeText === undefined) return select();
-    clipboard.writeText(text).then(() => setStatus(`Copied ${text}`), select);
-  };
-
-  return (
-    <section className="inspector-templates" aria-label="Templates">
-      <p className="inspector-hint">
-        Text settings may hold <code>{'{{ expression }}'}</code> templates: JSONata over <code>message</code>, <code>vars</code>, <code>nodes</code> and{' '}
-        <code>contact</code>. A setting that is exactly one template keeps the value&apos;s type (a number stays a number); <code>{'\\{{'}</code> writes a
-        literal <code>{'{{'}</code>.
-      </p>
-      <details className="inspector-variables" data-testid="inspector-variables" onToggle={(e) => setOpen(e.currentTarget.open)}>
-        <summary>Variables</summary>
-        {open && (
-          <>
-            <p className="inspector-variables-note">What a template here can read. Click one to copy it.</p>
-            <ul>
-              {variables.map((v) => (
-                <li key={v.expression}>
-                  <button type="button" onClick={(e) => copy(v.expression, e.currentTarget.querySelector('code') ?? e.currentTarget)} title={`Copy ${templateOf(v.expression)}`}>
-                    <code>{templateOf(v.expression)}</code>
-                  </button>
-                  <span>{v.description}</span>
-                </li>
-              ))}
-            </ul>
-          </>
-        )}
-        <p className="inspector-copy-status" role="status">
-          {status}
-        </p>
-      </details>
-    </section>
-  );
-}
