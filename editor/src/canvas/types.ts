@@ -1,31 +1,3 @@
-import type { JsonSchema } from '@nexusflow/schemas';
-
-/**
- * One node type of the palette, as the server answers `GET /api/v1/workspaces/:ws/node-types`
- * (`{ items: PaletteEntry[] }`).
- */
-export interface PaletteEntry {
-  /** `<plugin>/<node>`, e.g. `core/reply`. */
-  type: string;
-  plugin: string;
-  pluginVersion?: string;
-  /** `native` types run in the engine (trigger, wait, branch, end); `plugin` types in the sandbox. */
-  kind: 'native' | 'plugin';
-  title: string;
-  description: string;
-  category: string;
-  /** An icon name (lucide-style, e.g. `message-circle`). */
-  icon: string;
-  /** Output ports for an empty config; the implicit `error` port is not listed. */
-  ports: string[];
-  /** True when the ports follow the config (a branch has one port per condition). */
-  dynamicPorts?: boolean;
-  /** JSON Schema of the node's config; draws the inspector form. */
-  config: JsonSchema;
-  capabilities: string[];
-  limits?: { timeoutMs?: number; memoryMb?: number };
-}
-
 /** What a test run did at one node (the chat's trace folds into this). */
 export interface NodeRunView {
   /** The port the node left through. */

@@ -18,10 +18,10 @@ import {
 } from '../api/index.js';
 import { FlowEditor, type PlacedProblem } from '../canvas/index.js';
 import { EMPTY_TRACE, TestChatPanel, type TraceState } from '../chat/index.js';
-import { download, importFlowText, type ImportProblem } from './import-file.js';
+import { importFlowText, type ImportProblem } from './import-file.js';
 import { VersionsPanel } from './VersionsPanel.js';
 import { clearLocalDraft, differsFrom, readLocalDraft, writeLocalDraft, type LocalDraft } from './local-draft.js';
-import { formatTime } from '../app/components/format.js';
+import { downloadText, formatTime } from '../app/components/format.js';
 import './flow.css';
 
 export interface FlowWorkspaceProps {
@@ -160,7 +160,7 @@ export function FlowWorkspace({ workspaceId, flowId }: FlowWorkspaceProps) {
   async function exportFlow(): Promise<void> {
     if (dirty && !(await saveDraft())) return;
     try {
-      download(await api.flows.export(workspaceId, flowId), exportFileName(flowId));
+      downloadText(exportFileName(flowId), await api.flows.export(workspaceId, flowId));
       setStatus('Exported');
     } catch (error) {
       setStatus(`Not exported: ${errorMessage(error)}`);

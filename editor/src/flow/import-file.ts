@@ -25,15 +25,3 @@ export function importFlowText(text: string, flowId: string, manifests: readonly
   const renamed = checked.value.id !== flowId;
   return { ok: true, document: { ...checked.value, id: flowId }, renamed };
 }
-
-/** Offers `text` as a file download. */
-export function download(text: string, fileName: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
