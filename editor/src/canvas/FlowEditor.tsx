@@ -33,7 +33,7 @@ import type { ShortcutAction } from './shortcuts.js';
 import { useCanvasKeys } from './useCanvasKeys.js';
 import { useDebounced } from './useDebounced.js';
 import { CanvasToolbar } from './CanvasToolbar.js';
-import { NODE_DRAG_TYPE, type NodeRunView } from './types.js';
+import { DEFAULT_NODE_SIZE, NODE_DRAG_TYPE, type NodeRunView } from './types.js';
 import { readClipboard, writeClipboard } from './clipboard-store.js';
 import './canvas.css';
 
@@ -204,7 +204,7 @@ function FlowCanvas({ document, palette, manifests, onChange, activeNodeId, node
   const arrange = useCallback(async () => {
     setBusy('Arranging…');
     try {
-      const sizes = new Map(flow.getNodes().map((n) => [n.id, { width: n.measured?.width ?? 220, height: n.measured?.height ?? 90 }]));
+      const sizes = new Map(flow.getNodes().map((n) => [n.id, { width: n.measured?.width ?? DEFAULT_NODE_SIZE.width, height: n.measured?.height ?? DEFAULT_NODE_SIZE.height }]));
       // elkjs is large: loaded the first time someone arranges.
       const { layoutFlow } = await import('./layout.js');
       commit(moveNodes(documentRef.current, await layoutFlow(documentRef.current, sizes)));

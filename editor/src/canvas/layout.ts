@@ -1,8 +1,7 @@
 import ELK, { type ElkNode } from 'elkjs/lib/elk.bundled.js';
 import type { FlowDocument, FlowPosition } from '@nexusflow/schemas';
+import { DEFAULT_NODE_SIZE } from './types.js';
 
-/** Node sizes when the canvas has not measured a node yet. */
-export const DEFAULT_NODE_SIZE = { width: 220, height: 90 };
 
 let elk: InstanceType<typeof ELK> | undefined;
 

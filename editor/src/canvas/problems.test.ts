@@ -111,7 +111,7 @@ describe('layoutFlow', () => {
       for (let j = i + 1; j < boxes.length; j += 1) {
         const a = boxes[i]!;
         const b = boxes[j]!;
-        expect(Math.abs(a.x - b.x) >= 220 || Math.abs(a.y - b.y) >= 90).toBe(true);
+        expect(Math.abs(a.x - b.x) >= 180 || Math.abs(a.y - b.y) >= 80).toBe(true);
       }
   });
 });

@@ -22,3 +22,6 @@ export const ERROR_PORT = 'error';
 export const TRIGGER_TYPE = 'core/trigger';
 /** The drag-and-drop data type a palette entry carries (its value is the node type). */
 export const NODE_DRAG_TYPE = 'application/nexusflow-node';
+
+/** Node sizes when the canvas has not measured a node yet (layout needs one). */
+export const DEFAULT_NODE_SIZE = { width: 180, height: 80 };
