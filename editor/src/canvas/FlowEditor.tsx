@@ -9,6 +9,7 @@ import {
   applyEdgeChanges,
   applyNodeChanges,
   useNodesInitialized,
+  useStore,
   useReactFlow,
   type Connection,
   type EdgeChange,
@@ -59,6 +60,9 @@ export interface FlowEditorProps {
 /** How long edits settle before the flow is checked again (checks of large flows take a while). */
 const CHECK_DELAY_MS = 150;
 const NO_RUNS: Readonly<Record<string, NodeRunView>> = {};
+const NO_PROBLEMS: readonly PlacedProblem[] = [];
+/** Below this zoom, nodes show only their header. */
+const ZOOMED_OUT_BELOW = 0.45;
 
 /**
  * The flow canvas: palette, React Flow graph, inspector for the selected node, and the problems of
@@ -76,6 +80,8 @@ export function FlowEditor(props: FlowEditorProps) {
 function FlowCanvas({ document, palette, manifests, onChange, activeNodeId, nodeRuns = NO_RUNS, onNodeClick, onProblems }: FlowEditorProps) {
   const flow = useReactFlow<CanvasNode, CanvasEdge>();
   const initialized = useNodesInitialized();
+  // Zoomed far out, node text is unreadable anyway and painting it is most of a frame: draw less.
+  const zoomedOut = useStore((state) => state.transform[2] < ZOOMED_OUT_BELOW);
   const registry = useMemo(() => registryFromManifests(manifests), [manifests]);
   const paletteByType = useMemo(() => new Map(palette.map((e) => [e.type, e])), [palette]);
 
@@ -293,7 +299,7 @@ function FlowCanvas({ document, palette, manifests, onChange, activeNodeId, node
     <div className="flow-editor" data-testid="flow-editor">
       <Palette entries={palette} onAdd={addInView} />
       <div className="flow-editor-main">
-        <div className="flow-editor-canvas" ref={wrapper} data-testid="canvas" data-ready={initialized ? 'true' : 'false'} onDragOver={onDragOver} onDrop={onDrop}>
+        <div className={zoomedOut ? 'flow-editor-canvas is-zoomed-out' : 'flow-editor-canvas'} ref={wrapper} data-testid="canvas" data-ready={initialized ? 'true' : 'false'} onDragOver={onDragOver} onDrop={onDrop}>
           <ReactFlow<CanvasNode, CanvasEdge>
             nodes={nodes}
             edges={edges}
@@ -341,7 +347,7 @@ function FlowCanvas({ document, palette, manifests, onChange, activeNodeId, node
           node={inspectedNode}
           entry={paletteByType.get(inspectedNode.type)}
           document={document}
-          problems={byElement.nodes.get(inspectedNode.id) ?? []}
+          problems={byElement.nodes.get(inspectedNode.id) ?? NO_PROBLEMS}
           nodeIndex={inspectedIndex}
           {...(focus === undefined ? {} : { focus })}
           onConfigChange={onConfigChange}

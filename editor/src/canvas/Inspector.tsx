@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef } from 'react';
 import Form from '@rjsf/core';
 import type { IChangeEvent } from '@rjsf/core';
 import { createSchemaUtils, type ErrorSchema, type RJSFSchema } from '@rjsf/utils';
@@ -73,7 +73,7 @@ function controlFor(container: HTMLElement, path: readonly string[]): HTMLElemen
  * The settings of the selected node: a form drawn from its config schema (@rjsf), with its problems
  * under the fields, the variables a template here can read, and a placeholder for unknown types.
  */
-export function Inspector({ node, entry, document, problems, nodeIndex, focus, onConfigChange, onLabelChange, run }: InspectorProps) {
+function InspectorImpl({ node, entry, document, problems, nodeIndex, focus, onConfigChange, onLabelChange, run }: InspectorProps) {
   const formArea = useRef<HTMLDivElement>(null);
   const generalList = useRef<HTMLUListElement>(null);
   const schema = useMemo(() => (entry === undefined ? undefined : formSchemaOf(entry.config)), [entry]);
@@ -181,6 +181,9 @@ export function Inspector({ node, entry, document, problems, nodeIndex, focus, o
     </aside>
   );
 }
+
+/** Memoised: the canvas re-renders on every mouse move while a node is dragged; the form must not. */
+export const Inspector = memo(InspectorImpl);
 
 function UnknownType({ type, config }: { type: string; config: Record<string, unknown> }) {
   const plugin = pluginOf(type);
