@@ -214,7 +214,8 @@ function FlowCanvas({ document, palette, manifests, onChange, activeNodeId, node
       // elkjs is large: loaded the first time someone arranges.
       const { layoutFlow } = await import('./layout.js');
       commit(moveNodes(documentRef.current, await layoutFlow(documentRef.current, sizes)));
-      requestAnimationFrame(() => void flow.fitView({ duration: 300, maxZoom: 1 }));
+      // After the new positions reach React Flow (the next render), not before.
+      setTimeout(() => void flow.fitView({ duration: 300, maxZoom: 1 }), 60);
     } finally {
       setBusy(undefined);
     }
