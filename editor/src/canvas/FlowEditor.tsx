@@ -22,7 +22,7 @@ import type { PaletteEntry } from '../api/types.js';
 import { copyNodes, pasteNodes, type ClipboardContent } from './clipboard.js';
 import { defaultConfig } from './config-defaults.js';
 import { addNode, connect, GRID, moveNodes, removeElements, setNodeConfig, setNodeLabel } from './document-edit.js';
-import { syncEdges, syncNodes, type CanvasEdge, type CanvasNode, type CanvasView } from './graph.js';
+import { syncEdges, syncNodes, withSelection, type CanvasEdge, type CanvasNode, type CanvasView } from './graph.js';
 import { canRedo, canUndo, createHistory, record, redo, undo, type History } from './history.js';
 import { colourOf } from './icons.js';
 import { Inspector } from './Inspector.js';
@@ -51,8 +51,6 @@ export interface FlowEditorProps {
   activeNodeId?: string | undefined;
   /** What each node did in the test chat's last turn. */
   nodeRuns?: Readonly<Record<string, NodeRunView>>;
-  /** A node was clicked (undefined: the empty canvas was). */
-  onNodeClick?: (nodeId: string | undefined) => void;
   /** Live validation results, for the page's status line. */
   onProblems?: (problems: readonly PlacedProblem[]) => void;
 }
@@ -77,7 +75,7 @@ export function FlowEditor(props: FlowEditorProps) {
   );
 }
 
-function FlowCanvas({ document, palette, manifests, onChange, activeNodeId, nodeRuns = NO_RUNS, onNodeClick, onProblems }: FlowEditorProps) {
+function FlowCanvas({ document, palette, manifests, onChange, activeNodeId, nodeRuns = NO_RUNS, onProblems }: FlowEditorProps) {
   const flow = useReactFlow<CanvasNode, CanvasEdge>();
   const initialized = useNodesInitialized();
   // Zoomed far out, node text is unreadable anyway and painting it is most of a frame: draw less.
@@ -133,8 +131,7 @@ function FlowCanvas({ document, palette, manifests, onChange, activeNodeId, node
       const select = pendingSelection.current;
       if (select === undefined) return next;
       pendingSelection.current = undefined;
-      const chosen = new Set(select);
-      return next.map((n) => (chosen.has(n.id) === (n.selected === true) ? n : { ...n, selected: chosen.has(n.id) }));
+      return withSelection(next, select);
     });
     setEdges((previous) => syncEdges(previous, document, view));
   }, [document, view]);
@@ -166,8 +163,7 @@ function FlowCanvas({ document, palette, manifests, onChange, activeNodeId, node
   );
 
   const selectOnly = useCallback((nodeIds: string[]) => {
-    const chosen = new Set(nodeIds);
-    setNodes((current) => current.map((n) => (chosen.has(n.id) === (n.selected === true) ? n : { ...n, selected: chosen.has(n.id) })));
+    setNodes((current) => withSelection(current, nodeIds));
     setEdges((current) => current.map((e) => (e.selected === true ? { ...e, selected: false } : e)));
   }, []);
 
@@ -310,12 +306,8 @@ function FlowCanvas({ document, palette, manifests, onChange, activeNodeId, node
             onDelete={onDelete}
             onNodeDragStop={onNodeDragStop}
             onConnect={onConnect}
-            onNodeClick={(_event, node) => {
-              // A picked problem's focus is for that pick only, not for the next time the node is opened.
-              setFocus(undefined);
-              onNodeClick?.(node.id);
-            }}
-            onPaneClick={() => onNodeClick?.(undefined)}
+            // A picked problem's focus is for that pick only, not for the next time the node is opened.
+            onNodeClick={() => setFocus(undefined)}
             deleteKeyCode={['Backspace', 'Delete']}
             snapToGrid
             snapGrid={[GRID, GRID]}

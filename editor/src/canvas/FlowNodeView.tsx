@@ -2,9 +2,8 @@ import { memo } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { CanvasNode } from './graph.js';
 import { colourOf, NodeIcon } from './icons.js';
+import { pluginOf } from './ids.js';
 import { ERROR_PORT } from './types.js';
-
-const pluginOf = (type: string) => type.split('/')[0] ?? type;
 
 /**
  * One node on the canvas: a header with its icon, title and id, a line of its config, one input

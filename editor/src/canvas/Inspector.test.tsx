@@ -3,9 +3,10 @@ import { act, cleanup, fireEvent, render, screen, within } from '@testing-librar
 import type { FlowDocument, JsonSchema } from '@nexusflow/schemas';
 import corePlugin from '../../../nodes/plugin.json';
 import type { PaletteEntry } from '../api/types.js';
-import { Inspector, pluginOf, type InspectorProps } from './Inspector.js';
+import { Inspector, type InspectorProps } from './Inspector.js';
+import { pluginOf } from './ids.js';
 import { anyValueOf, anyValueText, withAnyValueFields } from './AnyValueField.js';
-import { drawnDepth, placeProblems } from './inspector-problems.js';
+import { drawnDepth, formProblemsOf } from './inspector-problems.js';
 import { uiSchemaFor } from './ui-schema.js';
 
 // The real manifest of the built-in plugin: the forms under test are the ones people see.
@@ -358,13 +359,13 @@ describe('anyValueOf and anyValueText', () => {
   });
 });
 
-describe('placeProblems', () => {
+describe('formProblemsOf', () => {
   const reply = configOf('core/reply');
   const problem = (pointer: string, message = pointer) => ({ code: 'config_invalid', pointer, message });
 
   it('nests field problems by config path, array indexes and escaped keys included', () => {
     const schema = { type: 'object', properties: { 'a/b': { type: 'string' }, buttons: (reply as { properties: Record<string, unknown> }).properties['buttons'] } };
-    const { errors, general } = placeProblems([problem('/nodes/1/config/buttons/0/title', 'empty'), problem('/nodes/1/config/a~1b', 'escaped'), problem('/nodes/1/config/buttons/0/title', 'too long')], 1, schema, {
+    const { errors, general } = formProblemsOf([problem('/nodes/1/config/buttons/0/title', 'empty'), problem('/nodes/1/config/a~1b', 'escaped'), problem('/nodes/1/config/buttons/0/title', 'too long')], 1, schema, {
       buttons: [{ title: '' }],
     });
     expect(errors).toEqual({ buttons: { 0: { title: { __errors: ['empty', 'too long'] } } }, 'a/b': { __errors: ['escaped'] } });
@@ -372,17 +373,17 @@ describe('placeProblems', () => {
   });
 
   it('keeps problems about the node, the whole config or keys the form does not draw for the list', () => {
-    const { errors, general } = placeProblems([problem('/nodes/1'), problem('/nodes/1/config'), problem('/nodes/1/config/bogus/deep'), problem('/edges/0')], 1, reply, {});
+    const { errors, general } = formProblemsOf([problem('/nodes/1'), problem('/nodes/1/config'), problem('/nodes/1/config/bogus/deep'), problem('/edges/0')], 1, reply, {});
     expect(errors).toEqual({});
     expect(general).toEqual([problem('/nodes/1'), problem('/nodes/1/config'), { ...problem('/nodes/1/config/bogus/deep'), field: 'bogus.deep' }, problem('/edges/0')]);
   });
 
   it('lists every problem when the node type is unknown', () => {
-    expect(placeProblems([problem('/nodes/1/config/text')], 1, undefined, { text: 'x' }).general).toHaveLength(1);
+    expect(formProblemsOf([problem('/nodes/1/config/text')], 1, undefined, { text: 'x' }).general).toHaveLength(1);
   });
 
   it('puts a problem deep inside a choice of shapes on the choice', () => {
-    const { errors } = placeProblems([problem('/nodes/3/config/memory/maxTokens', 'too many')], 3, configOf('core/llm'), { memory: { maxTokens: 1e9 } });
+    const { errors } = formProblemsOf([problem('/nodes/3/config/memory/maxTokens', 'too many')], 3, configOf('core/llm'), { memory: { maxTokens: 1e9 } });
     expect(errors).toEqual({ memory: { __errors: ['too many'] } });
   });
 });

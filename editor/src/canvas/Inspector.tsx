@@ -9,7 +9,8 @@ import { FIELDS, withAnyValueFields } from './AnyValueField.js';
 import { pruneUndefined } from './config-defaults.js';
 import { formSchemaOf } from './form-schema.js';
 import { NodeIcon } from './icons.js';
-import { drawnDepth, isObject, placeProblems, type Schema } from './inspector-problems.js';
+import { pluginOf } from './ids.js';
+import { drawnDepth, formProblemsOf, isObject, type Schema } from './inspector-problems.js';
 import { NodeRunSection } from './NodeRunSection.js';
 import { TemplateHelp } from './TemplateHelp.js';
 import type { FlowProblem, NodeRunView } from './types.js';
@@ -42,12 +43,6 @@ const FIELD_ID_SEPARATOR = '_';
 /** The id rjsf gives the field at a config path (`node-config_media_url` for `['media', 'url']`). */
 function configFieldId(path: readonly string[]): string {
   return [FIELD_ID_PREFIX, ...path].join(FIELD_ID_SEPARATOR);
-}
-
-/** The plugin a node type belongs to: the part before `/` (`acme` for `acme/mood`). */
-export function pluginOf(type: string): string {
-  const slash = type.indexOf('/');
-  return slash === -1 ? type : type.slice(0, slash);
 }
 
 /** True when the schema draws at least one field (engine types such as `core/wait` have none). */
@@ -86,7 +81,7 @@ function InspectorImpl({ node, entry, document, problems, nodeIndex, focus, onCo
     () => (schemaUtils === undefined || schema === undefined ? node.config : ((schemaUtils.getDefaultFormState(schema as RJSFSchema, node.config) ?? {}) as Record<string, unknown>)),
     [schemaUtils, schema, node.config],
   );
-  const placed = placeProblems(problems, nodeIndex, schema, node.config);
+  const placed = formProblemsOf(problems, nodeIndex, schema, node.config);
   // Live validation hands new arrays on every edit; rjsf re-merges `extraErrors` whenever their
   // identity changes, so they keep it while their content stays the same.
   const errorsKey = JSON.stringify(placed.errors);

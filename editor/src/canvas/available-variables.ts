@@ -1,4 +1,5 @@
 import type { FlowDocument, FlowNode } from '@nexusflow/schemas';
+import { ERROR_PORT, TRIGGER_TYPE } from './types.js';
 
 /** One thing a `{{ }}` template (or a branch condition) at a node can read. */
 export interface AvailableVariable {
@@ -8,15 +9,13 @@ export interface AvailableVariable {
 }
 
 // Engine-native types whose outputs the engine itself defines (engine/src/session/run-step.ts, turn.ts).
-const TRIGGER = 'core/trigger';
 const END = 'core/end';
 const WAIT = 'core/wait';
 const BRANCH = 'core/branch';
 const SET = 'core/set';
-const ERROR_PORT = 'error';
 
 /** Types that never store `nodes.<id>.output`: listing them would offer an expression that is always empty. */
-const NO_OUTPUT: ReadonlySet<string> = new Set([TRIGGER, END]);
+const NO_OUTPUT: ReadonlySet<string> = new Set([TRIGGER_TYPE, END]);
 
 /** What every turn has, whatever the flow: the inbound message and the contact (server: flow-host.ts, chat-service.ts). */
 const ALWAYS: readonly AvailableVariable[] = [

@@ -169,3 +169,9 @@ export function syncEdges(previous: readonly CanvasEdge[], doc: FlowDocument, vi
     };
   });
 }
+
+/** `nodes` with exactly `ids` selected; nodes whose selection does not change keep their object. */
+export function withSelection(nodes: readonly CanvasNode[], ids: Iterable<string>): CanvasNode[] {
+  const chosen = new Set(ids);
+  return nodes.map((n) => (chosen.has(n.id) === (n.selected === true) ? n : { ...n, selected: chosen.has(n.id) }));
+}

@@ -53,3 +53,9 @@ export function nextEdgeId(taken: ReadonlySet<string>): string {
 export function isValidId(id: string): boolean {
   return ID_PATTERN.test(id);
 }
+
+/** The plugin a node type belongs to: the part before `/` (`acme` for `acme/mood`). */
+export function pluginOf(type: string): string {
+  const slash = type.indexOf('/');
+  return slash === -1 ? type : type.slice(0, slash);
+}

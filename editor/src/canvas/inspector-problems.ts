@@ -49,10 +49,10 @@ function childSchema(schema: unknown, data: unknown, key: string): unknown {
  * full (deep inside a choice of shapes) goes on the nearest drawn field.
  *
  * @example
- * placeProblems([{ code: 'x', pointer: '/nodes/2/config/text', message: 'never closed' }], 2, schema, config);
+ * formProblemsOf([{ code: 'x', pointer: '/nodes/2/config/text', message: 'never closed' }], 2, schema, config);
  * // { errors: { text: { __errors: ['never closed'] } }, general: [] }
  */
-export function placeProblems(
+export function formProblemsOf(
   problems: readonly FlowProblem[],
   nodeIndex: number,
   schema: JsonSchema | undefined,

@@ -1,3 +1,5 @@
+import type { ValidationIssue } from '@nexusflow/schemas';
+
 /** What a test run did at one node (the chat's trace folds into this). */
 export interface NodeRunView {
   /** The port the node left through. */
@@ -8,13 +10,8 @@ export interface NodeRunView {
   output?: unknown;
 }
 
-/** One problem of the flow, as `checkFlow` (and the server) report it. */
-export interface FlowProblem {
-  code: string;
-  /** JSON pointer into the document, e.g. `/nodes/2/config/text`. */
-  pointer: string;
-  message: string;
-}
+/** One problem of the flow, as `checkFlow` (and the server) report it: code, JSON pointer, sentence. */
+export type FlowProblem = ValidationIssue;
 
 /** The port every node has, taken when its step fails. */
 export const ERROR_PORT = 'error';

@@ -1,6 +1,5 @@
-import type { ErrorSchema, UiSchema } from '@rjsf/utils';
+import type { UiSchema } from '@rjsf/utils';
 import type { JsonSchema } from '@nexusflow/schemas';
-import type { FlowProblem } from './types.js';
 
 type Schema = Record<string, unknown>;
 const isObject = (value: unknown): value is Schema => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -59,29 +58,4 @@ export function configPathOf(pointer: string, nodeIndex: number): string[] | und
   const prefix = `/nodes/${nodeIndex}/config/`;
   if (!pointer.startsWith(prefix)) return undefined;
   return pointer.slice(prefix.length).split('/').map(unescape);
-}
-
-/** Problems as rjsf shows errors under fields; the rest stay for a list above the form. */
-export function errorSchemaOf(problems: readonly FlowProblem[], nodeIndex: number): { errors: ErrorSchema; elsewhere: FlowProblem[] } {
-  const errors: Record<string, unknown> = {};
-  const elsewhere: FlowProblem[] = [];
-  for (const problem of problems) {
-    const path = configPathOf(problem.pointer, nodeIndex);
-    if (path === undefined || path.length === 0) {
-      elsewhere.push(problem);
-      continue;
-    }
-    let at = errors;
-    for (const key of path) {
-      const next = (at[key] ??= {}) as Record<string, unknown>;
-      at = next;
-    }
-    at['__errors'] = [...((at['__errors'] as string[] | undefined) ?? []), problem.message];
-  }
-  return { errors: errors as ErrorSchema, elsewhere };
-}
-
-/** The id rjsf gives the field at a config path (`root_media_url`). */
-export function fieldIdOf(path: readonly string[]): string {
-  return ['root', ...path].join('_');
 }
