@@ -129,8 +129,17 @@ export interface SessionInfo {
   versionId: string;
   /** The engine's record (position, context); absent before the first turn. */
   record?: SessionRecord;
+  /** Set while a person (an operator) answers instead of the flow; the flow does not run meanwhile. */
+  handoff?: Handoff;
   createdAt: number;
   updatedAt: number;
+}
+
+/** Who took a conversation over, and when. */
+export interface Handoff {
+  /** The operator's user id. */
+  by: string;
+  at: number;
 }
 
 export type TranscriptRole = 'user' | 'bot' | 'operator' | 'system';
@@ -180,6 +189,69 @@ export interface ChannelConnection {
   name: string;
   config: Record<string, unknown>;
   status: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** `in`: a message a channel received; `out`: a message sent through a channel. */
+export type ChannelMessageDirection = 'in' | 'out';
+
+/**
+ * One message through a channel connection: the durable inbox of webhooks (deduplicated by the
+ * provider's message id) and the sent-key table of outbound sends (deduplicated by the step's
+ * idempotency key), with the provider's delivery status.
+ *
+ * Statuses, which only move forward (`ChannelMessageRepository.advance`):
+ * - in: `received` -> `processing` -> `done` | `ignored` | `failed`
+ * - out: `pending` -> `sent` -> `delivered` -> `read`, or `failed`
+ */
+export interface ChannelMessage {
+  id: string;
+  workspaceId: string;
+  connectionId: string;
+  direction: ChannelMessageDirection;
+  /** in: the provider's message id (WhatsApp `wamid`); out: the idempotency key of the send. */
+  key: string;
+  /** out: the provider's id of the sent message, once known (statuses refer to it). */
+  providerId?: string;
+  /** The contact's id on the channel (a WhatsApp id / phone number). */
+  contactExternalId: string;
+  status: string;
+  /** What was received or sent (the webhook's message object, or the outbound message). */
+  payload: Record<string, unknown>;
+  /** The last error, for `failed`. */
+  error?: string;
+  /** in: the provider's own timestamp of the message, when it gave one. */
+  providerAt?: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Where a generated app is hosted. */
+export type AppTarget = 'local' | 'platform';
+
+/**
+ * One deployment of a generated app (the `deploy` capability): version n of app `name` in a
+ * workspace. `live` marks the version served now (one per app); earlier versions stay for rollback.
+ */
+export interface AppDeployment {
+  id: string;
+  workspaceId: string;
+  /** `^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$` (the `core/deploy` node's site name). */
+  name: string;
+  /** 1, 2, 3 ... per (workspace, name). */
+  version: number;
+  target: AppTarget;
+  /** `pending` -> `uploading` -> `starting` -> `live`, or `failed`; `superseded` once a newer version is live. */
+  status: string;
+  live: boolean;
+  url?: string;
+  /** Relative paths and sizes of the files (contents live with the target). */
+  files: { path: string; bytes: number }[];
+  /** Target-specific facts: the platform's service id, database credentials, the failure reason. */
+  detail: Record<string, unknown>;
+  /** The publishing step's idempotency key: a re-run step finds its deployment instead of making another. */
+  key: string;
   createdAt: number;
   updatedAt: number;
 }
@@ -293,6 +365,8 @@ export interface SessionRepository {
   saveRecord(id: string, record: SessionRecord): Promise<void>;
   /** Moves a conversation to another version (between conversations only). */
   setVersion(workspaceId: string, id: string, versionId: string): Promise<void>;
+  /** Starts (a `Handoff`) or ends (`null`) an operator's takeover; answers the session, or undefined when it is not in the workspace. */
+  setHandoff(workspaceId: string, id: string, handoff: Handoff | null): Promise<SessionInfo | undefined>;
   /** Ids of sessions whose record status is `running`. */
   listRunning(): Promise<string[]>;
 }
@@ -323,9 +397,54 @@ export interface PluginRepository {
 export interface ChannelConnectionRepository {
   create(workspaceId: string, input: { deploymentId: string; kind: ChannelKind; name: string; config: Record<string, unknown>; status: string }): Promise<ChannelConnection>;
   get(workspaceId: string, id: string): Promise<ChannelConnection | undefined>;
+  /** By id alone: a provider's webhook URL only carries the connection id. */
+  byId(id: string): Promise<ChannelConnection | undefined>;
   list(workspaceId: string): Promise<ChannelConnection[]>;
+  /** Every connection of every workspace (started at boot). */
+  listAll(): Promise<ChannelConnection[]>;
   update(workspaceId: string, id: string, patch: { name?: string; config?: Record<string, unknown>; status?: string }): Promise<ChannelConnection | undefined>;
   delete(workspaceId: string, id: string): Promise<boolean>;
+}
+
+export interface ChannelMessageRepository {
+  /**
+   * Records a message once per (connection, direction, key): answers the stored message (the
+   * earlier one when the key was seen) and whether this call created it.
+   */
+  record(input: Omit<ChannelMessage, 'id' | 'createdAt' | 'updatedAt'>): Promise<{ message: ChannelMessage; created: boolean }>;
+  get(connectionId: string, direction: ChannelMessageDirection, key: string): Promise<ChannelMessage | undefined>;
+  /** The outbound message the provider knows by this id. */
+  byProviderId(connectionId: string, providerId: string): Promise<ChannelMessage | undefined>;
+  /**
+   * Moves a message to `status` only when `rank(status)` is above its current status's rank
+   * (statuses arrive out of order, W-05); `patch` is written with it. Answers the message after
+   * the call and whether it moved.
+   */
+  advance(id: string, status: string, rank: (status: string) => number, patch?: { providerId?: string; error?: string }): Promise<{ message: ChannelMessage | undefined; moved: boolean }>;
+  /** Messages of one direction and status across workspaces, oldest first (inbox recovery at start). */
+  listByStatus(direction: ChannelMessageDirection, status: string, limit?: number): Promise<ChannelMessage[]>;
+  /** Newest inbound message from a contact on a connection (the WhatsApp 24-hour window). */
+  lastInbound(connectionId: string, contactExternalId: string): Promise<ChannelMessage | undefined>;
+  /** Outbound messages of a connection created since `since` (send caps); counts, per contact and in all. */
+  countOutbound(connectionId: string, since: number, contactExternalId?: string): Promise<number>;
+  /** Deletes messages created before `before` (the deduplication retention); answers how many. */
+  purge(before: number): Promise<number>;
+}
+
+export interface AppDeploymentRepository {
+  /**
+   * Adds the next version of an app, or answers the one already made with this `key` (a re-run
+   * of the same step): `created` says which.
+   */
+  create(workspaceId: string, input: { name: string; target: AppTarget; key: string; files: AppDeployment['files']; status: string; detail?: Record<string, unknown> }): Promise<{ deployment: AppDeployment; created: boolean }>;
+  get(workspaceId: string, id: string): Promise<AppDeployment | undefined>;
+  update(workspaceId: string, id: string, patch: { status?: string; url?: string; detail?: Record<string, unknown> }): Promise<AppDeployment | undefined>;
+  /** Makes one version live and every other version of that app not live (`superseded` if it was live). */
+  setLive(workspaceId: string, id: string): Promise<AppDeployment | undefined>;
+  /** The live version of an app, if any. */
+  live(workspaceId: string, name: string): Promise<AppDeployment | undefined>;
+  /** Newest first; only one app's versions when `name` is given. */
+  list(workspaceId: string, query?: { name?: string; limit?: number }): Promise<AppDeployment[]>;
 }
 
 /** The engine's ledger port plus what the server's credit routes and sweeper need. */
@@ -355,6 +474,8 @@ export interface Store {
   traces: TraceRepository;
   plugins: PluginRepository;
   channels: ChannelConnectionRepository;
+  channelMessages: ChannelMessageRepository;
+  apps: AppDeploymentRepository;
   ledger: ServerLedger;
   /** Conversation memory of `core/memory`, per (workspace, contact). */
   history: HistoryStore;

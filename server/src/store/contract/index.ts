@@ -1,4 +1,5 @@
 import { describe } from 'vitest';
+import { channelMessagesAndAppsContract } from './channel-messages-apps.js';
 import { contactsContract } from './contacts-history-kv-secrets.js';
 import { flowsContract } from './flows-versions-deployments.js';
 import { ledgerModelContract } from './ledger-model.js';
@@ -24,6 +25,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
     sessionsContract(open);
     contactsContract(open);
     pluginsContract(open);
+    channelMessagesAndAppsContract(open);
     ledgerContract(open);
     ledgerModelContract(open);
   });

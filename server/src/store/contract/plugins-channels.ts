@@ -57,6 +57,10 @@ export function pluginsContract(open: OpenStore): void {
       const connection = await store().channels.create(W, { deploymentId: 'dep-1', kind: 'whatsapp-cloud', name: 'Sales line', config: { phoneNumberId: '123' }, status: 'pending' });
       expect(connection).toMatchObject({ workspaceId: W, deploymentId: 'dep-1', kind: 'whatsapp-cloud', name: 'Sales line', config: { phoneNumberId: '123' }, status: 'pending' });
       expect(await store().channels.get(W, connection.id)).toEqual(connection);
+      // A webhook URL carries only the id; boot starts every connection.
+      expect(await store().channels.byId(connection.id)).toEqual(connection);
+      expect(await store().channels.byId('nope')).toBeUndefined();
+      expect((await store().channels.listAll()).map((c) => c.id)).toContain(connection.id);
 
       const live = await store().channels.update(W, connection.id, { status: 'connected' });
       expect(live).toEqual({ ...connection, status: 'connected', updatedAt: live!.updatedAt });

@@ -78,6 +78,23 @@ export function sessionsContract(open: OpenStore): void {
       expect(moved!.updatedAt).toBeGreaterThanOrEqual(session.updatedAt);
     });
 
+    it('starts and ends an operator takeover, only in its own workspace', async () => {
+      const { workspace } = await newWorkspace(store());
+      const other = await newWorkspace(store());
+      const W = workspace.id;
+      const { session } = await openSession(store(), W);
+      expect(session.handoff).toBeUndefined();
+      const taken = await store().sessions.setHandoff(W, session.id, { by: 'user-1', at: 1234 });
+      expect(taken).toMatchObject({ id: session.id, handoff: { by: 'user-1', at: 1234 } });
+      expect((await store().sessions.get(W, session.id))?.handoff).toEqual({ by: 'user-1', at: 1234 });
+      expect((await store().sessions.byId(session.id))?.handoff).toEqual({ by: 'user-1', at: 1234 });
+      expect(await store().sessions.setHandoff(other.workspace.id, session.id, null)).toBeUndefined();
+      const back = await store().sessions.setHandoff(W, session.id, null);
+      expect(back?.handoff).toBeUndefined();
+      expect(back).not.toHaveProperty('handoff');
+      expect(await store().sessions.setHandoff(W, 'nope', null)).toBeUndefined();
+    });
+
     it('lists sessions newest first without records, filtered by deployment or contact, in pages', async () => {
       const { workspace } = await newWorkspace(store());
       const W = workspace.id;

@@ -6,6 +6,7 @@ import type {
   ChannelKind,
   Contact,
   ContactRepository,
+  Handoff,
   SessionInfo,
   SessionRepository,
   StoredTraceEvent,
@@ -42,6 +43,8 @@ interface SessionDoc {
   record?: string;
   /** `record.status`, kept beside it for `listRunning`. */
   status?: string;
+  /** An operator's takeover, as JSON. */
+  handoff?: string;
   createdAt: number;
   updatedAt: number;
 }
@@ -91,6 +94,7 @@ function toSessionSummary(doc: SessionDoc): Omit<SessionInfo, 'record'> {
     contactId: doc.contactId,
     channel: doc.channel,
     versionId: doc.versionId,
+    ...(doc.handoff === undefined || doc.handoff === null ? {} : { handoff: JSON.parse(doc.handoff) as Handoff }),
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
@@ -159,6 +163,7 @@ export function conversationRepositories(context: MongoContext) {
       versionId: TEXT,
       record: { type: String },
       status: { type: String },
+      handoff: { type: String },
       createdAt: NUMBER,
       updatedAt: NUMBER,
     },
@@ -271,6 +276,11 @@ export function conversationRepositories(context: MongoContext) {
     },
     async setVersion(workspaceId, id, versionId) {
       await Sessions.updateOne({ _id: id, workspaceId }, { $set: { versionId, updatedAt: now() } });
+    },
+    async setHandoff(workspaceId, id, handoff) {
+      const update = handoff === null ? { $unset: { handoff: 1 }, $set: { updatedAt: now() } } : { $set: { handoff: JSON.stringify({ by: handoff.by, at: handoff.at }), updatedAt: now() } };
+      const doc = await Sessions.findOneAndUpdate({ _id: id, workspaceId }, update, { new: true }).lean<SessionDoc>();
+      return doc === null ? undefined : toSession(doc);
     },
     async listRunning() {
       const docs = await Sessions.find({ status: 'running' }, { _id: 1 }).sort({ _id: 1 }).lean<Pick<SessionDoc, '_id'>[]>();

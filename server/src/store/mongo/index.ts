@@ -1,3 +1,4 @@
+import { channelAndAppRepositories } from './channels-apps.js';
 import mongoose from 'mongoose';
 import type { Connection } from 'mongoose';
 import { StoreError } from '../errors.js';
@@ -86,6 +87,7 @@ async function storeOver(connection: Connection, options: MongoStoreOptions, whe
     const flows = flowRepositories(context);
     const conversations = conversationRepositories(context);
     const plugins = pluginRepositories(context);
+    const channelsAndApps = channelAndAppRepositories(context);
     const engine = engineStores(context);
     const credits = ledgerRepository(context, options.defaultHoldTtlMs === undefined ? {} : { defaultHoldTtlMs: options.defaultHoldTtlMs });
 
@@ -96,6 +98,7 @@ async function storeOver(connection: Connection, options: MongoStoreOptions, whe
       ...flows.models,
       ...conversations.models,
       ...plugins.models,
+      ...channelsAndApps.models,
       ...engine.models,
       ...credits.models,
     ];
@@ -122,6 +125,8 @@ async function storeOver(connection: Connection, options: MongoStoreOptions, whe
       traces: guarded('traces', conversations.traces),
       plugins: guarded('plugins', plugins.plugins),
       channels: guarded('channels', plugins.channels),
+      channelMessages: guarded('channelMessages', channelsAndApps.channelMessages),
+      apps: guarded('apps', channelsAndApps.apps),
       ledger: guarded('ledger', credits.ledger),
       history: guarded('history', engine.history),
       kv: guarded('kv', engine.kv),

@@ -158,8 +158,16 @@ export function pluginRepositories(context: MongoContext) {
       const doc = await Channels.findOne({ _id: id, workspaceId }).lean<ChannelDoc>();
       return doc === null ? undefined : toChannel(doc);
     },
+    async byId(id) {
+      const doc = await Channels.findOne({ _id: id }).lean<ChannelDoc>();
+      return doc === null ? undefined : toChannel(doc);
+    },
     async list(workspaceId) {
       const docs = await Channels.find({ workspaceId }).sort({ createdAt: -1, _id: -1 }).lean<ChannelDoc[]>();
+      return docs.map(toChannel);
+    },
+    async listAll() {
+      const docs = await Channels.find({}).sort({ createdAt: 1, _id: 1 }).lean<ChannelDoc[]>();
       return docs.map(toChannel);
     },
     async update(workspaceId, id, patch) {

@@ -35,6 +35,8 @@ export function sqliteChannels({ db, now }: SqliteContext): Sync<ChannelConnecti
   );
   const get = db.prepare<[string, string], ChannelRow>('SELECT * FROM channels WHERE workspace_id = ? AND id = ?');
   const list = db.prepare<[string], ChannelRow>('SELECT * FROM channels WHERE workspace_id = ? ORDER BY created_at DESC, id DESC');
+  const byId = db.prepare<[string], ChannelRow>('SELECT * FROM channels WHERE id = ?');
+  const listAll = db.prepare<[], ChannelRow>('SELECT * FROM channels ORDER BY created_at, id');
   const update = db.prepare('UPDATE channels SET name = @name, config = @config, status = @status, updated_at = @updated_at WHERE workspace_id = @workspace_id AND id = @id');
   const remove = db.prepare('DELETE FROM channels WHERE workspace_id = ? AND id = ?');
 
@@ -73,7 +75,12 @@ export function sqliteChannels({ db, now }: SqliteContext): Sync<ChannelConnecti
       const row = get.get(workspaceId, id);
       return row === undefined ? undefined : channelOf(row);
     },
+    byId(id) {
+      const row = byId.get(id);
+      return row === undefined ? undefined : channelOf(row);
+    },
     list: (workspaceId) => list.all(workspaceId).map(channelOf),
+    listAll: () => listAll.all().map(channelOf),
     update: (workspaceId, id, patch) => updateTx.immediate(workspaceId, id, patch),
     delete: (workspaceId, id) => remove.run(workspaceId, id).changes > 0,
   };

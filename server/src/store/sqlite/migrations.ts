@@ -246,5 +246,57 @@ CREATE TABLE holds (
 CREATE INDEX holds_open_by_expiry ON holds (expires_at) WHERE state = 'open';
 `;
 
+/*
+ * Channels reach people (issue 6): the durable inbox and sent-key table of channel messages,
+ * operator takeovers of conversations, and the deployments of generated apps.
+ */
+const CHANNELS_AND_APPS = `
+ALTER TABLE sessions ADD COLUMN handoff TEXT;
+
+CREATE TABLE channel_messages (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  connection_id TEXT NOT NULL,
+  direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+  key TEXT NOT NULL,
+  provider_id TEXT,
+  contact TEXT NOT NULL,
+  status TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  error TEXT,
+  provider_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (connection_id, direction, key)
+) STRICT;
+CREATE INDEX channel_messages_by_provider_id ON channel_messages (connection_id, provider_id) WHERE provider_id IS NOT NULL;
+CREATE INDEX channel_messages_by_contact ON channel_messages (connection_id, contact, direction, created_at);
+CREATE INDEX channel_messages_by_status ON channel_messages (direction, status, created_at);
+CREATE INDEX channel_messages_by_time ON channel_messages (created_at);
+
+CREATE TABLE apps (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL CHECK (version >= 1),
+  target TEXT NOT NULL CHECK (target IN ('local', 'platform')),
+  status TEXT NOT NULL,
+  live INTEGER NOT NULL DEFAULT 0 CHECK (live IN (0, 1)),
+  url TEXT,
+  files TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  key TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (workspace_id, name, version),
+  UNIQUE (workspace_id, key)
+) STRICT;
+CREATE INDEX apps_by_workspace ON apps (workspace_id, created_at);
+CREATE UNIQUE INDEX apps_one_live ON apps (workspace_id, name) WHERE live = 1;
+`;
+
 /** Every migration, oldest first. Versions are 1, 2, 3 ... without gaps. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', up: INITIAL }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', up: INITIAL },
+  { version: 2, name: 'channels-and-apps', up: CHANNELS_AND_APPS },
+];

@@ -7,6 +7,8 @@ import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { toStoreError } from './sqlite-errors.js';
 import { sqliteApiKeys } from './api-keys.js';
+import { sqliteApps } from './apps.js';
+import { sqliteChannelMessages } from './channel-messages.js';
 import { sqliteChannels } from './channels.js';
 import { sqliteContacts } from './contacts.js';
 import { sqliteDeployments } from './deployments.js';
@@ -78,6 +80,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     traces: asAsync(sqliteTraces(context)),
     plugins: asAsync(sqlitePlugins(context)),
     channels: asAsync(sqliteChannels(context)),
+    channelMessages: asAsync(sqliteChannelMessages(context)),
+    apps: asAsync(sqliteApps(context)),
     ledger: asAsync(sqliteLedger(context, options.defaultHoldTtlMs === undefined ? {} : { defaultHoldTtlMs: options.defaultHoldTtlMs })),
     history: asAsync(sqliteHistory(context)),
     kv: asAsync(sqliteKv(context)),

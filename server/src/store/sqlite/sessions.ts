@@ -1,7 +1,7 @@
 import type { SessionRecord } from '@nexusflow/engine';
 import { StoreError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { ChannelKind, SessionInfo, SessionRepository } from '../types.js';
+import type { ChannelKind, Handoff, SessionInfo, SessionRepository } from '../types.js';
 import type { SqliteContext, Sync } from './context.js';
 import { fromJson } from './json.js';
 import { decodeCursor, pageLimit, pageOf } from './pagination.js';
@@ -15,6 +15,7 @@ interface SessionRow {
   version_id: string;
   record: string | null;
   status: string | null;
+  handoff: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -27,6 +28,7 @@ function summaryOf(row: SessionRow): Omit<SessionInfo, 'record'> {
     contactId: row.contact_id,
     channel: row.channel,
     versionId: row.version_id,
+    ...(row.handoff === null || row.handoff === undefined ? {} : { handoff: JSON.parse(row.handoff) as Handoff }),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -62,13 +64,14 @@ export function sqliteSessions({ db, now }: SqliteContext): Sync<SessionReposito
   const get = db.prepare<[string, string], SessionRow>('SELECT * FROM sessions WHERE workspace_id = ? AND id = ?');
   const byId = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?');
   const list = db.prepare<{ ws: string; deployment: string | null; contact: string | null; at: number | null; id: string | null; limit: number }, SessionRow>(
-    `SELECT id, workspace_id, deployment_id, contact_id, channel, version_id, NULL AS record, status, created_at, updated_at FROM sessions
+    `SELECT id, workspace_id, deployment_id, contact_id, channel, version_id, NULL AS record, status, handoff, created_at, updated_at FROM sessions
      WHERE workspace_id = @ws AND (@deployment IS NULL OR deployment_id = @deployment) AND (@contact IS NULL OR contact_id = @contact)
        AND (@at IS NULL OR created_at < @at OR (created_at = @at AND id < @id))
      ORDER BY created_at DESC, id DESC LIMIT @limit`,
   );
   const saveRecord = db.prepare('UPDATE sessions SET record = ?, status = ?, updated_at = ? WHERE id = ?');
   const setVersion = db.prepare('UPDATE sessions SET version_id = ?, updated_at = ? WHERE workspace_id = ? AND id = ?');
+  const setHandoff = db.prepare<[string | null, number, string, string], SessionRow>('UPDATE sessions SET handoff = ?, updated_at = ? WHERE workspace_id = ? AND id = ? RETURNING *');
   const listRunning = db.prepare<[], string>("SELECT id FROM sessions WHERE status = 'running' ORDER BY id").pluck();
 
   return {
@@ -96,6 +99,10 @@ export function sqliteSessions({ db, now }: SqliteContext): Sync<SessionReposito
     },
     setVersion(workspaceId, id, versionId) {
       setVersion.run(versionId, now(), workspaceId, id);
+    },
+    setHandoff(workspaceId, id, handoff) {
+      const row = setHandoff.get(handoff === null ? null : JSON.stringify({ by: handoff.by, at: handoff.at }), now(), workspaceId, id);
+      return row === undefined ? undefined : sessionOf(row);
     },
     listRunning: () => listRunning.all(),
   };
