@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { RateTable } from '@nexusflow/nodes';
 import type { createFailureThrottle, createTokenService } from './auth/index.js';
+import type { ChannelHubControl } from './channels/channel-hub.js';
+import type { OperatorDesk } from './channels/operator.js';
 import type { ChatService } from './chat/chat-service.js';
 import type { ServerConfig } from './config/config.js';
 import type { ServerMetrics } from './observability/metrics.js';
@@ -18,6 +20,12 @@ export interface AppContext {
   events: SessionEvents;
   host: FlowHost;
   chat: ChatService;
+  /** Channel connections (WhatsApp ...) and where replies go. */
+  channels: ChannelHubControl;
+  /** Human handoff of conversations. */
+  operators: OperatorDesk;
+  /** The address people and providers reach this server at (PUBLIC_URL, else the listening address). */
+  publicUrl: () => string;
   llm: LlmSetup;
   rates: RateTable;
   tokens: ReturnType<typeof createTokenService>;

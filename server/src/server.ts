@@ -8,6 +8,10 @@ import { loadCorePlugin, loadDefaultRates, loadRatesFile } from '@nexusflow/node
 import { pino, type Logger } from 'pino';
 import type { AppContext } from './app-context.js';
 import { createFailureThrottle, createTokenService, keysFromSecrets } from './auth/index.js';
+import { adapterFactories, type ChannelOptions } from './channels/adapter-factories.js';
+import { createChannelHub } from './channels/channel-hub.js';
+import { createOperatorDesk } from './channels/operator.js';
+import { createWebChannel } from './channels/web/web-channel.js';
 import { createChatService } from './chat/chat-service.js';
 import { mountChatHttp } from './chat/chat-http.js';
 import { mountOpenAiCompat } from './chat/openai-compat.js';
@@ -33,6 +37,8 @@ export interface StartOptions {
   sandbox?: SandboxPool;
   /** Where the demo's credentials are written; default stdout. */
   print?: (line: string) => void;
+  /** Channel adapters' injections (tests: a fake WhatsApp client, a fake Graph API). */
+  channels?: ChannelOptions;
 }
 
 export interface RunningServer {
@@ -96,6 +102,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     });
     cleanups.unshift(() => host.close());
     const chat = createChatService({ store, runtime: host.runtime, events, now });
+    const channels = createChannelHub({ store, chat, logger, now, factories: adapterFactories({ config, store, logger, now, ...(options.channels === undefined ? {} : { options: options.channels }) }) });
+    cleanups.unshift(() => channels.close());
+    host.setOutbound((target, key, message) => channels.deliver(target, key, message, 'flow'));
+    let publicUrl = config.publicUrl ?? '';
     const ctx: AppContext = {
       config,
       store,
@@ -104,6 +114,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       events,
       host,
       chat,
+      channels,
+      operators: createOperatorDesk({ store, events, channels, now }),
+      publicUrl: () => publicUrl,
       llm,
       rates,
       tokens,
@@ -122,7 +135,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     http.headersTimeout = config.httpHeadersTimeoutMs;
     http.requestTimeout = 120_000;
     http.keepAliveTimeout = 5_000;
-    const io = attachSockets(http, ctx);
+    const web = createWebChannel(ctx);
+    await channels.register(web);
+    const io = attachSockets(http, ctx, web);
 
     if (config.demo) await seedDemo(ctx, print);
 
@@ -132,6 +147,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     });
     const port = (http.address() as AddressInfo).port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    if (config.publicUrl === undefined) publicUrl = url;
+    // WhatsApp connections start in the background: a slow browser never delays the server.
+    void channels.startAll().catch((error: unknown) => logger.error({ err: error }, 'could not start the channel connections'));
 
     // Turns a crash left running finish now, each step in flight re-run at most once.
     void host.runtime.resumeInterrupted().then(
@@ -151,6 +169,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const close = () =>
       (closing ??= (async () => {
         ctx.draining = true;
+        channels.drain();
         clearInterval(sweeper);
         io.emit('server_restarting', { message: 'the server is restarting; reconnecting shortly' });
         const stopped = new Promise<void>((resolve) => http.close(() => resolve()));

@@ -11,6 +11,31 @@ const ID = { type: 'string', minLength: 1, maxLength: 64 } as const;
 /** Whole credits, as the ledger accepts them (no strings, fractions, or anything beyond 2^53). */
 const CREDITS = { type: 'integer', minimum: 1, maximum: 1_000_000_000_000 } as const;
 
+/** WhatsApp Web (QR pairing) connection settings. */
+const WHATSAPP_CONFIG = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ignoreGroups: { type: 'boolean', default: true, description: 'ignore messages in group chats' },
+    ignoreOwn: { type: 'boolean', default: true, description: "ignore messages the account itself writes (the bot's own replies are always ignored)" },
+  },
+};
+
+/** WhatsApp Business Cloud API connection settings (from Meta's app dashboard). */
+const WHATSAPP_CLOUD_CONFIG = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['phoneNumberId', 'verifyToken', 'appSecret', 'accessToken'],
+  properties: {
+    phoneNumberId: { type: 'string', pattern: '^[0-9]{1,30}$', description: 'the phone number id (digits) from WhatsApp > API setup' },
+    verifyToken: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,128}$', description: 'a token you choose; paste the same into the webhook settings' },
+    appSecret: { type: 'string', minLength: 8, maxLength: 200, description: "the Meta app's App Secret (signs webhooks)" },
+    accessToken: { type: 'string', minLength: 10, maxLength: 4000, description: 'a system user access token with whatsapp_business_messaging' },
+    graphBaseUrl: { type: 'string', pattern: '^https?://[^\\s]+$', maxLength: 500, description: 'the Graph API address (default https://graph.facebook.com)' },
+    apiVersion: { type: 'string', pattern: '^v[0-9]{1,3}\\.[0-9]{1,2}$', description: 'the Graph API version, e.g. v21.0' },
+  },
+};
+
 export const API_BODY_SCHEMAS = {
   SignUp: {
     type: 'object',
@@ -109,6 +134,28 @@ export const API_BODY_SCHEMAS = {
       role: { ...ROLE, default: 'editor' },
     },
   },
+  ChannelCreate: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['deploymentId', 'kind', 'name'],
+    properties: {
+      deploymentId: ID,
+      kind: { type: 'string', enum: ['whatsapp', 'whatsapp-cloud'], description: 'whatsapp: WhatsApp Web paired by QR code; whatsapp-cloud: the WhatsApp Business Cloud API' },
+      name: NAME,
+      config: { type: 'object' },
+    },
+    allOf: [
+      { if: { properties: { kind: { const: 'whatsapp' } } }, then: { properties: { config: WHATSAPP_CONFIG } } },
+      { if: { properties: { kind: { const: 'whatsapp-cloud' } } }, then: { required: ['config'], properties: { config: WHATSAPP_CLOUD_CONFIG } } },
+    ],
+  },
+  ChannelUpdate: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: { name: NAME, config: { type: 'object', description: 'settings to change; secrets left out keep their value' } },
+  },
+  OperatorMessage: { type: 'object', additionalProperties: false, required: ['text'], properties: { text: { type: 'string', minLength: 1, maxLength: 4096 } } },
   SecretPut: { type: 'object', additionalProperties: false, required: ['value'], properties: { value: { type: 'string', minLength: 1, maxLength: 10_000 } } },
   ChatMessage: {
     type: 'object',

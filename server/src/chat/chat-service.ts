@@ -27,6 +27,8 @@ export interface ChatTurn {
   replies: TranscriptEntry[];
   /** True when the same clientMessageId was seen before and nothing ran again. */
   duplicate: boolean;
+  /** True when an operator has the conversation: the message was stored for them, the flow did not run. */
+  handedOff: boolean;
 }
 
 export interface ChatService {
@@ -107,6 +109,21 @@ export function createChatService(deps: { store: Store; runtime: SessionRuntime;
     }
   }
 
+  /** The variables a flow collected become the contact's, for every later conversation and the editor. */
+  async function rememberVars(session: SessionInfo): Promise<void> {
+    try {
+      const after = await store.sessions.get(session.workspaceId, session.id);
+      const vars = after?.record?.context?.vars;
+      if (after === undefined || vars === undefined) return;
+      // Only what the flow collected: values still equal to the flow's defaults say nothing about the person.
+      const defaults = (await store.versions.get(session.workspaceId, after.versionId))?.document.variables ?? {};
+      const collected = Object.fromEntries(Object.entries(vars).filter(([name, value]) => JSON.stringify(value) !== JSON.stringify(defaults[name])));
+      if (Object.keys(collected).length > 0) await store.contacts.mergeVars(session.workspaceId, session.contactId, collected);
+    } catch {
+      // A courtesy for the contact list: the conversation itself is already stored.
+    }
+  }
+
   async function runTurn(session: SessionInfo, deployment: Deployment, message: InboundMessage, listener?: (event: SessionEvent) => void): Promise<ChatTurn> {
     const key = `${session.id}/in/${message.clientMessageId ?? randomUUID()}`;
     const latest = (await store.deployments.get(deployment.workspaceId, deployment.id)) ?? deployment;
@@ -129,7 +146,14 @@ export function createChatService(deps: { store: Store; runtime: SessionRuntime;
         if (e.role === 'user') break;
         if (e.role === 'bot') replies.push(e);
       }
-      return { sessionId: session.id, contactId: session.contactId, result: { status: 'ended', turn: fresh.record?.turn ?? 0, steps: 0 }, replies, duplicate: true };
+      return { sessionId: session.id, contactId: session.contactId, result: { status: 'ended', turn: fresh.record?.turn ?? 0, steps: 0 }, replies, duplicate: true, handedOff: false };
+    }
+    events.emit({ type: 'message', sessionId: session.id, entry });
+    if (fresh.handoff !== undefined) {
+      // An operator answers: the flow stays where it is, and the model will see this message later.
+      await store.history.append(session.workspaceId, session.contactId, [{ role: 'user', content: message.text }], key);
+      const status = fresh.record?.status === 'parked' ? 'parked' : 'ended';
+      return { sessionId: session.id, contactId: session.contactId, result: { status, turn: fresh.record?.turn ?? 0, steps: 0 }, replies, duplicate: false, handedOff: true };
     }
     const notices: Promise<void>[] = [];
     const stop = events.on(session.id, (event) => {
@@ -144,7 +168,8 @@ export function createChatService(deps: { store: Store; runtime: SessionRuntime;
       const result = await runtime.dispatch(session.id, dispatched);
       await Promise.all(notices);
       replies.sort((a, b) => a.seq - b.seq);
-      return { sessionId: session.id, contactId: session.contactId, result, replies, duplicate: false };
+      await rememberVars(session);
+      return { sessionId: session.id, contactId: session.contactId, result, replies, duplicate: false, handedOff: false };
     } finally {
       events.emit({ type: 'typing', sessionId: session.id, on: false });
       stop();

@@ -2,130 +2,16 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import type { AppContext } from '../app-context.js';
 import { roleAtLeast } from '../auth/index.js';
-import type { SessionEvent } from '../runtime/session-events.js';
-import type { Deployment } from '../store/types.js';
-import { checkMessage } from './chat-service.js';
+import type { WebChannel } from '../channels/web/web-channel.js';
+import { presentChannel } from '../http/routes/channels.js';
 import { presentEntry } from './present.js';
-import { createTokenBucket } from './token-bucket.js';
-import { thrownFailure, turnFailure } from './turn-errors.js';
+import { MAX_AUTH_BYTES, ackOf, authSize, forward } from './socket-helpers.js';
+import { thrownFailure } from './turn-errors.js';
+
+const channelRoom = (workspaceId: string) => `channels:${workspaceId}`;
 
 /** Largest Socket.IO packet; chat messages are small (the library default is 1 MB). */
 export const MAX_SOCKET_PACKET_BYTES = 64 * 1024;
-const MAX_AUTH_BYTES = 4096;
-const CONTACT_ID = /^[A-Za-z0-9_-]{16,64}$/;
-const HISTORY_LIMIT = 100;
-
-type Ack = (answer: unknown) => void;
-const ackOf = (value: unknown): Ack => (typeof value === 'function' ? (value as Ack) : () => undefined);
-
-function authSize(auth: unknown): number {
-  try {
-    return JSON.stringify(auth ?? {}).length;
-  } catch {
-    return Number.POSITIVE_INFINITY;
-  }
-}
-
-function forward(socket: Socket, event: SessionEvent): void {
-  if (event.type === 'token') socket.emit('token', { streamId: event.streamId, delta: event.delta });
-  else if (event.type === 'reply') socket.emit('reply', { ...presentEntry(event.entry), ...(event.streamId === undefined ? {} : { streamId: event.streamId }) });
-  else if (event.type === 'typing') socket.emit('typing', { on: event.on });
-  else if (event.type === 'stream.aborted') socket.emit('stream_aborted', { streamId: event.streamId });
-}
-
-/**
- * `/chat`: the web channel. A widget connects with `auth: { publishableKey, contactId }` (never the
- * query string), gets its own conversation only (rooms come from server-side identity, A-07/A-12),
- * sends `message` events (acknowledged with the outcome), and receives `token`, `reply`, `typing`
- * and `chat_error` events (402 when the workspace is out of credits).
- */
-function chatNamespace(ns: Namespace, ctx: AppContext): void {
-  ns.use(async (socket, next) => {
-    try {
-      const auth = socket.handshake.auth as { publishableKey?: unknown; contactId?: unknown };
-      if (authSize(auth) > MAX_AUTH_BYTES) return next(new Error('too large'));
-      if (typeof auth.publishableKey !== 'string' || typeof auth.contactId !== 'string' || !CONTACT_ID.test(auth.contactId)) return next(new Error('unauthorized'));
-      const deployment = await ctx.store.deployments.byPublishableKey(auth.publishableKey.slice(0, 100));
-      if (deployment === undefined) return next(new Error('unauthorized'));
-      if (ctx.draining) return next(new Error('server restarting'));
-      socket.data = { deploymentId: deployment.id, workspaceId: deployment.workspaceId, contactId: auth.contactId };
-      next();
-    } catch {
-      next(new Error('unavailable'));
-    }
-  });
-  ns.on('connection', async (socket) => {
-    ctx.metrics.socketConnections.inc({ namespace: 'chat' });
-    const { workspaceId, deploymentId, contactId } = socket.data as { workspaceId: string; deploymentId: string; contactId: string };
-    const bucket = createTokenBucket(10, 2, ctx.now);
-    const deployment = async (): Promise<Deployment> => {
-      const found = await ctx.store.deployments.get(workspaceId, deploymentId);
-      if (found === undefined) throw Object.assign(new Error('this chat is no longer available'), { code: 'not_found', status: 404 });
-      return found;
-    };
-    let stop: (() => void) | undefined;
-    try {
-      const session = await ctx.chat.open(await deployment(), 'web', contactId);
-      stop = ctx.events.on(session.id, (event) => forward(socket, event));
-      socket.on('disconnect', () => stop?.());
-      const history = await ctx.store.transcripts.list(workspaceId, session.id, { limit: HISTORY_LIMIT });
-      socket.emit('ready', { history: history.map(presentEntry) });
-    } catch (error) {
-      socket.emit('chat_error', thrownFailure(error));
-      socket.disconnect(true);
-      return;
-    }
-
-    socket.on('message', async (raw: unknown, ackArg: unknown) => {
-      const ack = ackOf(ackArg);
-      if (!bucket.take()) {
-        const failure = { code: 'rate_limited', status: 429, message: 'too many messages; wait a moment before sending more' };
-        socket.emit('chat_error', failure);
-        return ack({ ok: false, error: failure });
-      }
-      const seen: SessionEvent[] = [];
-      try {
-        const message = checkMessage(raw);
-        const turn = await ctx.chat.send(await deployment(), 'web', contactId, message, (event) => {
-          if (event.type === 'trace') seen.push(event);
-        });
-        const failure = turnFailure(turn, seen);
-        if (failure !== undefined) {
-          socket.emit('chat_error', failure);
-          return ack({ ok: false, error: failure });
-        }
-        ack({ ok: true, status: turn.result.status, replies: turn.replies.map(presentEntry), duplicate: turn.duplicate });
-      } catch (error) {
-        const failure = thrownFailure(error);
-        socket.emit('chat_error', failure);
-        ack({ ok: false, error: failure });
-      }
-    });
-
-    socket.on('history', async (raw: unknown, ackArg: unknown) => {
-      const ack = ackOf(ackArg);
-      try {
-        const afterSeq = typeof (raw as { afterSeq?: unknown })?.afterSeq === 'number' ? (raw as { afterSeq: number }).afterSeq : 0;
-        const session = await ctx.chat.open(await deployment(), 'web', contactId);
-        const entries = await ctx.store.transcripts.list(workspaceId, session.id, { afterSeq, limit: HISTORY_LIMIT });
-        ack({ ok: true, history: entries.map(presentEntry) });
-      } catch (error) {
-        ack({ ok: false, error: thrownFailure(error) });
-      }
-    });
-
-    socket.on('reset', async (_raw: unknown, ackArg: unknown) => {
-      const ack = ackOf(ackArg);
-      try {
-        await ctx.chat.reset(await deployment(), 'web', contactId);
-        ack({ ok: true });
-      } catch (error) {
-        ack({ ok: false, error: thrownFailure(error) });
-      }
-    });
-  });
-}
-
 /**
  * `/studio`: signed-in people of a workspace watch the trace of a session live. Auth is the JWT in
  * `auth.token`; it is checked again on every event and the socket is dropped when it expires
@@ -170,6 +56,8 @@ function studioNamespace(ns: Namespace, ctx: AppContext): void {
           session.id,
           ctx.events.on(session.id, (event) => {
             if (event.type === 'trace') socket.emit('trace', { sessionId: session.id, event: event.event });
+            else if (event.type === 'message') socket.emit('message', { sessionId: session.id, ...presentEntry(event.entry) });
+            else if (event.type === 'handoff') socket.emit('handoff', { sessionId: session.id, ...(event.handoff === undefined ? {} : { handoff: event.handoff }) });
             else forward(socket, event);
           }),
         );
@@ -237,6 +125,17 @@ function studioNamespace(ns: Namespace, ctx: AppContext): void {
       ackOf(ackArg)({ ok: true });
     });
 
+    // Channel statuses (QR codes, connection state) of a workspace, live.
+    socket.on('channels.watch', async (raw: unknown, ackArg: unknown) => {
+      const ack = ackOf(ackArg);
+      const workspaceId = (raw as { workspaceId?: unknown })?.workspaceId;
+      const member = typeof workspaceId === 'string' ? await ctx.store.members.get(workspaceId, userId) : undefined;
+      if (member === undefined || typeof workspaceId !== 'string') return ack({ ok: false, error: { code: 'not_found', status: 404, message: 'no such workspace of yours' } });
+      await socket.join(channelRoom(workspaceId));
+      const connections = await ctx.store.channels.list(workspaceId);
+      ack({ ok: true, items: connections.filter((c) => c.kind === 'whatsapp' || c.kind === 'whatsapp-cloud').map((c) => presentChannel(ctx, c)) });
+    });
+
     socket.on('unwatch', (raw: unknown, ackArg: unknown) => {
       const sessionId = (raw as { sessionId?: unknown })?.sessionId;
       if (typeof sessionId === 'string') {
@@ -248,16 +147,18 @@ function studioNamespace(ns: Namespace, ctx: AppContext): void {
   });
 }
 
-/** Socket.IO on the HTTP server: `/chat` for widgets, `/studio` for the editor. */
-export function attachSockets(http: HttpServer, ctx: AppContext): Server {
+/** Socket.IO on the HTTP server: `/chat` for widgets (the web channel), `/studio` for the editor. */
+export function attachSockets(http: HttpServer, ctx: AppContext, web: WebChannel): Server {
   const io = new Server(http, {
     serveClient: false,
     maxHttpBufferSize: MAX_SOCKET_PACKET_BYTES,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
     cors: { origin: ctx.config.corsOrigins.includes('*') ? true : ctx.config.corsOrigins },
   });
-  chatNamespace(io.of('/chat'), ctx);
-  studioNamespace(io.of('/studio'), ctx);
+  web.attach(io.of('/chat'));
+  const studio = io.of('/studio');
+  studioNamespace(studio, ctx);
+  ctx.channels.onStatus((connection, status) => studio.to(channelRoom(connection.workspaceId)).emit('channel.status', { connectionId: connection.id, status }));
   // The default namespace has nothing to offer.
   io.of('/').use((_socket, next) => next(new Error('use the /chat or /studio namespace')));
   return io;

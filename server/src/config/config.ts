@@ -30,6 +30,13 @@ export interface ServerConfig {
   /** Create a demo workspace, user and the example flows on first start. */
   demo: boolean;
   paymentWebhookSecret?: string;
+  /**
+   * The address people and providers reach this server at (webhook URLs, generated apps' links);
+   * absent: the address it listens on.
+   */
+  publicUrl?: string;
+  /** The Chromium that WhatsApp Web connections drive (`/usr/bin/chromium` by default). */
+  whatsappChromiumPath: string;
   /** Test-only crash points (`NEXUSFLOW_KILL_AT`), honoured only when `env` is `test`. */
   killAt: string[];
 }
@@ -68,6 +75,8 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   SANDBOX_WORKERS: 'sandbox worker processes for plugin steps (default: CPU count)',
   DEMO: '0 to skip the demo workspace on first start (default 1 outside production)',
   PAYMENT_WEBHOOK_SECRET: 'HMAC secret of the payment provider webhook (POST /api/v1/webhooks/payments)',
+  PUBLIC_URL: 'the address people reach this server at, e.g. https://bots.example.com (webhook URLs, links to generated apps; default: the listening address)',
+  WHATSAPP_CHROMIUM_PATH: 'the Chromium that WhatsApp Web connections drive (default /usr/bin/chromium)',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -141,11 +150,14 @@ export function loadConfig(env: Env, cwd = process.cwd()): ServerConfig {
     httpHeadersTimeoutMs: integer('HTTP_HEADERS_TIMEOUT_MS', 15_000, 500, 120_000),
     sandboxWorkers: integer('SANDBOX_WORKERS', Math.max(1, Math.min(availableParallelism(), 8)), 1, 64),
     demo: flag('DEMO', !production),
+    whatsappChromiumPath: get('WHATSAPP_CHROMIUM_PATH') ?? '/usr/bin/chromium',
     killAt: envName === 'test' ? (get('NEXUSFLOW_KILL_AT') ?? '').split(',').filter((k) => k !== '') : [],
   };
 
   const mongo = url('MONGODB_URI', ['mongodb:', 'mongodb+srv:']);
   if (mongo !== undefined) config.mongodbUri = mongo;
+  const publicUrl = url('PUBLIC_URL', ['http:', 'https:']);
+  if (publicUrl !== undefined) config.publicUrl = publicUrl.replace(/\/+$/, '');
   const redis = url('REDIS_URL', ['redis:', 'rediss:']);
   if (redis !== undefined) config.redisUrl = redis;
 

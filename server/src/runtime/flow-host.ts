@@ -30,7 +30,7 @@ import { sessionStoreOf, type Store } from '../store/types.js';
 import type { KillSwitch } from './kill-switch.js';
 import type { LlmSetup } from './llm-setup.js';
 import { createPluginRegistries, type PluginRegistries } from './plugin-registry.js';
-import { createServerChannel } from './server-channel.js';
+import { createServerChannel, type OutboundRouter } from './server-channel.js';
 import type { SessionEvents } from './session-events.js';
 import { createTestSessions, type TestSessions } from './test-sessions.js';
 import { createTraceRecorder } from './trace-recorder.js';
@@ -59,6 +59,8 @@ export interface FlowHost {
   sandbox: SandboxPool;
   /** Studio test chats: drafts run in memory, for the person editing them. */
   tests: TestSessions;
+  /** Where replies go besides the transcript (the channel hub, once built). */
+  setOutbound(router: OutboundRouter): void;
   /** Stops taking turns, waits for the running ones, flushes traces, stops the sandbox. */
   close(): Promise<void>;
 }
@@ -96,7 +98,8 @@ export function createFlowHost(options: FlowHostOptions): FlowHost {
   const workspaceOfSession = new Map<string, string>();
   const versionCache = new Map<string, FlowDocument>();
   const trace = createTraceRecorder({ store, events, metrics: options.metrics, logger, workspaceOf: (id) => workspaceOfSession.get(id) });
-  const channel = createServerChannel({ store, events, now, kill: options.kill });
+  let outbound: OutboundRouter | undefined;
+  const channel = createServerChannel({ store, events, now, kill: options.kill, outbound: () => outbound });
   const ledger = observedLedger(store.ledger, options.kill, options.metrics);
 
   // One set of capabilities per channel: conversations write transcripts, studio tests only talk.
@@ -158,6 +161,9 @@ export function createFlowHost(options: FlowHostOptions): FlowHost {
     registries,
     sandbox,
     tests,
+    setOutbound(router) {
+      outbound = router;
+    },
     async close() {
       await tests.close();
       await runtime.close();

@@ -6,9 +6,13 @@ import type { SessionEvents } from './session-events.js';
 /**
  * The server's channel port: every reply is written to the session's transcript once per
  * idempotency key (a step re-run after a crash or a sandbox restart adds nothing); only a new
- * entry is announced to whoever listens to the session (sockets, SSE, the OpenAI-compatible API).
+ * entry is announced to whoever listens to the session (sockets, SSE, the OpenAI-compatible API),
+ * and every reply is handed to the outbound router, which sends it on channels such as WhatsApp.
  */
-export function createServerChannel(deps: { store: Store; events: SessionEvents; now: () => number; kill: KillSwitch }): ChannelPort {
+/** Sends a reply on to the person's channel (WhatsApp ...); set once the channel hub exists. */
+export type OutboundRouter = (target: { sessionId: string; workspaceId: string }, key: string, message: OutboundMessage) => Promise<void>;
+
+export function createServerChannel(deps: { store: Store; events: SessionEvents; now: () => number; kill: KillSwitch; outbound: () => OutboundRouter | undefined }): ChannelPort {
   async function deliver(context: CapabilityContext, key: string, message: OutboundMessage, streamId?: string): Promise<TranscriptEntry> {
     const payload: Record<string, unknown> = {};
     if (message.buttons !== undefined) payload.buttons = message.buttons;
@@ -23,6 +27,9 @@ export function createServerChannel(deps: { store: Store; events: SessionEvents;
       at: deps.now(),
     });
     if (created) deps.events.emit(streamId === undefined ? { type: 'reply', sessionId: context.sessionKey, entry } : { type: 'reply', sessionId: context.sessionKey, entry, streamId });
+    // Also when the entry existed: a step re-run after a crash may not have sent it yet; the
+    // adapter's sent-key table makes the second call a no-op when it had (W-10).
+    await deps.outbound()?.({ sessionId: context.sessionKey, workspaceId: context.workspaceId }, key, message);
     deps.kill.reach('after-send');
     return entry;
   }

@@ -6,6 +6,10 @@ import type { TranscriptEntry } from '../store/types.js';
 export type SessionEvent =
   | { type: 'token'; sessionId: string; streamId: string; delta: string }
   | { type: 'reply'; sessionId: string; entry: TranscriptEntry; streamId?: string }
+  /** A person's message came in (the operator's live view shows it; the widget already has it). */
+  | { type: 'message'; sessionId: string; entry: TranscriptEntry }
+  /** An operator took the conversation over (`handoff`) or handed it back (undefined). */
+  | { type: 'handoff'; sessionId: string; handoff?: { by: string; at: number } }
   | { type: 'stream.aborted'; sessionId: string; streamId: string; reason: string }
   | { type: 'typing'; sessionId: string; on: boolean }
   | { type: 'trace'; sessionId: string; workspaceId: string; event: TraceEvent };

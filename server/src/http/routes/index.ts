@@ -1,10 +1,12 @@
 import type { RouteSpec } from '../route-spec.js';
 import { apiKeyRoutes } from './api-keys.js';
 import { authRoutes } from './auth.js';
+import { channelRoutes } from './channels.js';
 import { creditRoutes } from './credits.js';
 import { deploymentRoutes } from './deployments.js';
 import { flowTransferRoutes } from './flow-transfer.js';
 import { flowRoutes } from './flows.js';
+import { handoffRoutes } from './handoff.js';
 import { memberRoutes } from './members.js';
 import { nodeTypeRoutes } from './node-types.js';
 import { paymentWebhookRoutes } from './payments-webhook.js';
@@ -32,6 +34,8 @@ export function apiRoutes(): RouteSpec[] {
     ...nodeTypeRoutes,
     ...pluginRoutes,
     ...sessionRoutes,
+    ...handoffRoutes,
+    ...channelRoutes,
     ...creditRoutes,
     ...paymentWebhookRoutes,
     ...apiKeyRoutes,

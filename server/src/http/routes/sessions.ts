@@ -13,6 +13,7 @@ const summary = (s: Omit<SessionInfo, 'record'>) => ({
   contactId: s.contactId,
   channel: s.channel,
   versionId: s.versionId,
+  ...(s.handoff === undefined ? {} : { handoff: s.handoff }),
   createdAt: s.createdAt,
   updatedAt: s.updatedAt,
 });
