@@ -135,3 +135,41 @@ describe('WhatsApp Web connections', () => {
     expect(server.ctx.channels.adapter(id)).toBeUndefined();
   });
 });
+
+describe('WhatsApp Web across a restart', () => {
+  it('starts the connection again with the same saved login, so no new QR is needed', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'nexusflow-wa-restart-'));
+    const factory = createFakeClientFactory();
+    const first = await startTestServer({ DATA_DIR: dataDir }, { channels: { createWhatsAppClient: factory.createClient } });
+    try {
+      const user = await first.signUp('Restarter');
+      const deployment = await deployFlow(first, user.workspaceId, flow);
+      const created = await first.request('POST', `/api/v1/workspaces/${user.workspaceId}/channels`, { token: user.token, body: { deploymentId: deployment.id, kind: 'whatsapp', name: 'Line' } });
+      const id = created.body.id as string;
+      factory.latest.emitQr('qr-1');
+      factory.latest.emitAuthenticated();
+      factory.latest.emitReady();
+      await until('ready', () => first.ctx.channels.adapter(id)?.status().state === 'ready');
+      await first.close();
+
+      const second = await startTestServer({ DATA_DIR: dataDir }, { channels: { createWhatsAppClient: factory.createClient } });
+      try {
+        await until('the restarted client', () => factory.inits.length === 2);
+        expect(factory.inits[1]).toEqual(factory.inits[0]);
+        // The saved login is restored: ready without any QR.
+        factory.latest.emitAuthenticated();
+        factory.latest.emitReady();
+        await until('ready again', () => second.ctx.channels.adapter(id)?.status().state === 'ready');
+        const shown = await second.request('GET', `/api/v1/workspaces/${user.workspaceId}/channels/${id}`, { token: user.token });
+        expect(shown.body.status.state).toBe('ready');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

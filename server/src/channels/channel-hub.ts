@@ -72,7 +72,9 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHubControl 
       await chat.send(deployment, connection.kind, contact.externalId, message);
     },
     statusChanged(connection, status) {
-      void store.channels.update(connection.workspaceId, connection.id, { status: status.state }).catch((error: unknown) => logger.warn({ err: error, connectionId: connection.id }, 'could not store a channel status'));
+      // `stopped` is stored only by an explicit stop (the route): an adapter stopping because the
+      // server shuts down must start again after the restart.
+      if (status.state !== 'stopped' && !closed) void store.channels.update(connection.workspaceId, connection.id, { status: status.state }).catch((error: unknown) => logger.warn({ err: error, connectionId: connection.id }, 'could not store a channel status'));
       for (const listener of listeners) {
         try {
           listener(connection, status);
