@@ -25,7 +25,7 @@ export function adapterFactories(deps: { config: ServerConfig; store: Store; log
         inbound,
         messages: store.channelMessages,
         dataDir: config.dataDir,
-        logger: logger.child({ channel: 'whatsapp', connectionId: connection.id }),
+        logger,
         now,
         chromiumPath: config.whatsappChromiumPath,
         ...(options.createWhatsAppClient === undefined ? {} : { createClient: options.createWhatsAppClient }),

@@ -53,7 +53,10 @@ export interface ChannelAdapter {
   /** Stops receiving and sending; keeps the saved login (a later start reuses it). */
   stop(): Promise<void>;
   status(): ChannelStatus;
-  /** Sends one message; refusals are `NexusError`s (`channel_rate_limited`, `channel_window_closed`, `channel_unavailable`). */
+  /**
+   * Sends one message; refusals are `NexusError`s: `channel_rate_limited`, `channel_window_closed`,
+   * `channel_unavailable`, `channel_send_failed` (the provider did not take it), `invalid_message`.
+   */
   send(delivery: ChannelDelivery): Promise<void>;
 }
 

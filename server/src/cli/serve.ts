@@ -14,6 +14,9 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<numbe
     throw error;
   }
   const server = await startServer(config);
+  // whatsapp-web.js and puppeteer can reject promises nobody awaits once a browser page closes;
+  // on Node 20 one of them would end the process and every conversation with it.
+  process.on('unhandledRejection', (reason) => server.ctx.logger.error({ err: reason }, 'unhandled promise rejection (kept running)'));
   // Tests and process managers read this line to learn the address.
   console.log(`Nexus Flow is ready at ${server.url} (data: ${config.mongodbUri === undefined ? config.dataDir : 'MongoDB'})`);
   return new Promise<number>((resolve) => {

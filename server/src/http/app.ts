@@ -72,7 +72,14 @@ export function createHttpApp(ctx: AppContext, routes: readonly RouteSpec[], ext
       logger: ctx.logger,
       genReqId: (req) => (req as Request).id,
       // Tokens and keys never reach the logs.
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'req.headers["x-nexusflow-signature"]'],
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'req.headers["x-nexusflow-signature"]', 'req.headers["x-hub-signature-256"]', 'req.query["hub.verify_token"]'],
+      serializers: {
+        // The Cloud API's verification handshake carries its token in the query string.
+        req: (req: { url: string }) => {
+          req.url = req.url.replace(/([?&]hub\.verify_token=)[^&#]*/g, '$1[Redacted]');
+          return req;
+        },
+      },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
     }),
   );

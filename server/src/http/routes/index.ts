@@ -15,6 +15,7 @@ import { providerRoutes } from './providers.js';
 import { secretRoutes } from './secrets.js';
 import { sessionRoutes } from './sessions.js';
 import { versionRoutes } from './versions.js';
+import { whatsappCloudWebhookRoutes } from './whatsapp-cloud-webhook.js';
 import { workspaceRoutes } from './workspaces.js';
 
 /**
@@ -38,6 +39,7 @@ export function apiRoutes(): RouteSpec[] {
     ...channelRoutes,
     ...creditRoutes,
     ...paymentWebhookRoutes,
+    ...whatsappCloudWebhookRoutes,
     ...apiKeyRoutes,
     ...secretRoutes,
     ...providerRoutes,
