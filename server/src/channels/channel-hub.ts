@@ -3,6 +3,7 @@ import { NexusError } from '@nexusflow/engine';
 import type { Logger } from 'pino';
 import type { ChatService } from '../chat/chat-service.js';
 import type { ChannelConnection, ChannelKind, Store } from '../store/types.js';
+import { DEFAULT_RETENTION_MS } from './whatsapp-cloud/index.js';
 import type { ChannelAdapter, ChannelDelivery, ChannelHub, ChannelInbound, ChannelStatus } from './types.js';
 
 /** Channels whose replies reach people through the session events (sockets, SSE, HTTP answers). */
@@ -17,7 +18,15 @@ export interface ChannelHubOptions {
   logger: Logger;
   now: () => number;
   factories: Partial<Record<ChannelKind, AdapterFactory>>;
+  /**
+   * How long channel messages are kept (duplicate and replay detection); default the Cloud API's
+   * window plus a day of clock skew, so a message stays known for as long as it is not a replay.
+   */
+  retentionMs?: number;
 }
+
+const HOUR_MS = 60 * 60 * 1000;
+const DEFAULT_KEEP_MS = DEFAULT_RETENTION_MS + 24 * HOUR_MS;
 
 /** Where a session's replies go: the connection and the contact's id on it. */
 interface Route {
@@ -57,6 +66,14 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHubControl 
   const routes = new Map<string, Route>();
   const listeners = new Set<(connection: ChannelConnection, status: ChannelStatus) => void>();
   let closed = false;
+  let purger: NodeJS.Timeout | undefined;
+
+  function purgeOld(): void {
+    store.channelMessages.purge(now() - (options.retentionMs ?? DEFAULT_KEEP_MS)).then(
+      (purged) => purged > 0 && logger.info({ purged }, 'forgot channel messages past their retention'),
+      (error: unknown) => logger.warn({ err: error }, 'could not purge old channel messages'),
+    );
+  }
 
   const inbound: ChannelInbound = {
     async receive(connection, contact, message) {
@@ -119,6 +136,8 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHubControl 
       await adapter.start();
     },
     async startAll() {
+      purgeOld();
+      purger ??= setInterval(purgeOld, HOUR_MS).unref();
       const connections = await store.channels.listAll();
       for (const connection of connections) {
         if (connection.status === 'stopped' || options.factories[connection.kind] === undefined) continue;
@@ -166,6 +185,7 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHubControl 
     },
     async close() {
       closed = true;
+      clearInterval(purger);
       await Promise.all([...adapters.keys()].map((id) => stopAdapter(id)));
     },
   };

@@ -65,6 +65,10 @@ export function channelMessagesAndAppsContract(open: OpenStore): void {
 
       expect(await store().channelMessages.purge(0)).toBe(0);
       expect(await store().channelMessages.get(connectionId, 'in', first.message.key)).toBeDefined();
+      // Past the retention, everything recorded so far is forgotten.
+      expect(await store().channelMessages.purge(Date.now() + 60_000)).toBeGreaterThanOrEqual(6);
+      expect(await store().channelMessages.get(connectionId, 'in', first.message.key)).toBeUndefined();
+      expect(await store().channelMessages.countOutbound(connectionId, 0)).toBe(0);
     });
 
     it('numbers app versions per name, finds a re-run by its key, and keeps one version live', async () => {
