@@ -1,6 +1,11 @@
 import { ApiError } from './errors.js';
 import { tokenStore } from './token.js';
 import type {
+  AppDeployment,
+  ChannelCreateBody,
+  ChannelUpdateBody,
+  ChannelView,
+  Contact,
   CreditBalance,
   Deployment,
   DeploymentCreateBody,
@@ -11,6 +16,7 @@ import type {
   FlowSummary,
   FlowUpdateBody,
   FlowVersion,
+  HandoffAnswer,
   Items,
   LedgerEntry,
   LedgerQuery,
@@ -247,6 +253,34 @@ export function createApiClient(options: ApiClientOptions = {}) {
         get<Items<TranscriptEntry>>(`${ws(workspaceId)}/sessions/${seg(sessionId)}/transcript`, { afterSeq: query.afterSeq, limit: query.limit }, signal),
       trace: (workspaceId: string, sessionId: string, query: SeqQuery = {}, signal?: AbortSignal) =>
         get<Items<TraceEntry>>(`${ws(workspaceId)}/sessions/${seg(sessionId)}/trace`, { afterSeq: query.afterSeq, limit: query.limit }, signal),
+      /** An operator takes the conversation over: the flow pauses for this contact. */
+      takeOver: (workspaceId: string, sessionId: string) => send<HandoffAnswer>('POST', `${ws(workspaceId)}/sessions/${seg(sessionId)}/handoff`),
+      /** Hands the conversation back to the flow. */
+      handBack: (workspaceId: string, sessionId: string) => request<HandoffAnswer>('DELETE', `${ws(workspaceId)}/sessions/${seg(sessionId)}/handoff`),
+      /** An operator's message (409 `handoff_required` unless taken over; 422 `channel_window_closed` outside WhatsApp's 24-hour window). */
+      sendOperatorMessage: (workspaceId: string, sessionId: string, text: string) =>
+        send<TranscriptEntry>('POST', `${ws(workspaceId)}/sessions/${seg(sessionId)}/messages`, { text }),
+    },
+    channels: {
+      list: (workspaceId: string, signal?: AbortSignal) => get<Items<ChannelView>>(`${ws(workspaceId)}/channels`, undefined, signal),
+      get: (workspaceId: string, connectionId: string) => get<ChannelView>(`${ws(workspaceId)}/channels/${seg(connectionId)}`),
+      /** Creates a connection and starts it. */
+      create: (workspaceId: string, body: ChannelCreateBody) => send<ChannelView>('POST', `${ws(workspaceId)}/channels`, body),
+      update: (workspaceId: string, connectionId: string, body: ChannelUpdateBody) => send<ChannelView>('PATCH', `${ws(workspaceId)}/channels/${seg(connectionId)}`, body),
+      start: (workspaceId: string, connectionId: string) => send<ChannelView>('POST', `${ws(workspaceId)}/channels/${seg(connectionId)}/start`),
+      stop: (workspaceId: string, connectionId: string) => send<ChannelView>('POST', `${ws(workspaceId)}/channels/${seg(connectionId)}/stop`),
+      delete: (workspaceId: string, connectionId: string) => del(`${ws(workspaceId)}/channels/${seg(connectionId)}`),
+    },
+    contacts: {
+      list: (workspaceId: string, query?: PageQuery, signal?: AbortSignal) => get<Page<Contact>>(`${ws(workspaceId)}/contacts`, page(query), signal),
+      get: (workspaceId: string, contactId: string, signal?: AbortSignal) => get<Contact>(`${ws(workspaceId)}/contacts/${seg(contactId)}`, undefined, signal),
+    },
+    apps: {
+      /** Deployments of generated apps, newest first (one app's versions with `name`). */
+      list: (workspaceId: string, filter: { name?: string } = {}, signal?: AbortSignal) => get<Items<AppDeployment>>(`${ws(workspaceId)}/apps`, { name: filter.name }, signal),
+      get: (workspaceId: string, appDeploymentId: string) => get<AppDeployment>(`${ws(workspaceId)}/apps/${seg(appDeploymentId)}`),
+      /** Serves this version of its app (rolls back or forward). */
+      makeLive: (workspaceId: string, appDeploymentId: string) => send<AppDeployment>('POST', `${ws(workspaceId)}/apps/${seg(appDeploymentId)}/live`),
     },
     credits: {
       balance: (workspaceId: string, signal?: AbortSignal) => get<CreditBalance>(`${ws(workspaceId)}/credits`, undefined, signal),

@@ -75,6 +75,11 @@ export const queryKeys = {
   trace: (ws: string, sessionId: string) => ['ws', ws, 'trace', sessionId] as const,
   members: (ws: string) => ['ws', ws, 'members'] as const,
   providers: (ws: string) => ['ws', ws, 'providers'] as const,
+  channels: (ws: string) => ['ws', ws, 'channels'] as const,
+  contacts: (ws: string) => ['ws', ws, 'contacts'] as const,
+  contact: (ws: string, contactId: string) => ['ws', ws, 'contact', contactId] as const,
+  contactSessions: (ws: string, contactId: string) => ['ws', ws, 'contact-sessions', contactId] as const,
+  apps: (ws: string) => ['ws', ws, 'apps'] as const,
 };
 
 /** Most flows a list shows; the API pages by 200. */

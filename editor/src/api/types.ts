@@ -259,6 +259,20 @@ export interface SessionDetail extends SessionSummary {
   flowHash?: string;
   lastError?: EngineErrorInfo;
   context?: Record<string, unknown>;
+  /** Set while an operator answers instead of the flow (the flow is paused for this contact). */
+  handoff?: Handoff;
+}
+
+/** Who took a conversation over (a user id) and when. */
+export interface Handoff {
+  by: string;
+  at: number;
+}
+
+/** The answer of taking over and handing back: who holds the conversation now (absent: the flow). */
+export interface HandoffAnswer {
+  id: string;
+  handoff?: Handoff;
 }
 
 export interface SessionListQuery extends PageQuery {
@@ -351,6 +365,112 @@ export interface ProviderStatus {
   description: string;
 }
 
+// ---------------------------------------------------------------- channels, contacts, handoff, apps (issue 6)
+
+/** The channel connections people create: a WhatsApp Web number (QR pairing) or a WhatsApp Cloud API number. */
+export type ConnectionKind = 'whatsapp' | 'whatsapp-cloud';
+
+/**
+ * What a channel connection is doing (server/src/channels/types.ts): `stopped`, `starting`,
+ * `waiting_for_qr` (scan `qrSvg`), `ready`, `disconnected` (reconnecting), `needs_qr` (logged out:
+ * scan again), `failed` (`detail` says why).
+ */
+export type ChannelState = 'stopped' | 'starting' | 'waiting_for_qr' | 'ready' | 'disconnected' | 'needs_qr' | 'failed';
+
+export interface ChannelStatus {
+  state: ChannelState | (string & {});
+  /** A sentence for people: why it is in this state, what to do. */
+  detail?: string;
+  /** `waiting_for_qr`: the QR code's text; `qrSvg` is the same drawn as SVG. */
+  qr?: string;
+  qrSvg?: string;
+  since: number;
+}
+
+export interface WhatsAppWebConfig {
+  /** Ignore messages in groups (default true). */
+  ignoreGroups?: boolean;
+  /** Ignore messages the account sends itself (default true). */
+  ignoreOwn?: boolean;
+}
+
+export interface WhatsAppCloudConfig {
+  phoneNumberId: string;
+  verifyToken: string;
+  appSecret: string;
+  accessToken: string;
+  /** Meta's Graph API when absent. */
+  graphBaseUrl?: string;
+}
+
+/** A channel connection as the API shows it: secrets in `config` read "********". */
+export interface ChannelView {
+  id: string;
+  deploymentId: string;
+  kind: ConnectionKind;
+  name: string;
+  config: Record<string, unknown>;
+  status: ChannelStatus;
+  /** whatsapp-cloud: the callback URL to paste into Meta's webhook settings. */
+  webhookUrl?: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type ChannelCreateBody =
+  | { deploymentId: string; kind: 'whatsapp'; name: string; config?: WhatsAppWebConfig }
+  | { deploymentId: string; kind: 'whatsapp-cloud'; name: string; config: WhatsAppCloudConfig };
+
+export interface ChannelUpdateBody {
+  name?: string;
+  config?: Record<string, unknown>;
+}
+
+/** `channel.status` on the /studio socket after `channels.watch`. */
+export interface ChannelStatusEvent {
+  connectionId: string;
+  status: ChannelStatus;
+}
+
+/** Someone who wrote in, on one channel. */
+export interface Contact {
+  id: string;
+  workspaceId: string;
+  channel: ChannelKind;
+  /** The id on that channel (WhatsApp id, widget id, API user). */
+  externalId: string;
+  name?: string;
+  /** Variables flows collected about them. */
+  vars: Record<string, unknown>;
+  firstSeenAt: number;
+  lastSeenAt: number;
+}
+
+export interface OperatorMessageBody {
+  text: string;
+}
+
+export type AppTarget = 'local' | 'platform';
+
+/** One version of a generated app (`core/deploy`); `live` marks the version served now. */
+export interface AppDeployment {
+  id: string;
+  workspaceId: string;
+  name: string;
+  version: number;
+  target: AppTarget | (string & {});
+  /** `pending`, `uploading`, `starting`, `live`, `failed`, `superseded`. */
+  status: string;
+  live: boolean;
+  url?: string;
+  files: { path: string; bytes: number }[];
+  /** Target facts; `reason`/`error` when it failed. */
+  detail: Record<string, unknown>;
+  key: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
 // ---------------------------------------------------------------- body/schema agreement (compile-time)
 
 type Schemas = typeof API_BODY_SCHEMAS;
@@ -377,4 +497,9 @@ export type BodySchemaAgreement = [
   Assert<Agrees<DeploymentPointBody, 'DeploymentPoint'>>,
   Assert<Agrees<PluginUploadBody, 'PluginUpload'>>,
   Assert<Agrees<PluginUpdateBody, 'PluginUpdate'>>,
+  // The union's variants narrow `config` by kind; their common shape is what the schema lists.
+  Assert<Agrees<{ deploymentId: string; kind: ConnectionKind; name: string; config?: Record<string, unknown> }, 'ChannelCreate'>>,
+  Assert<ChannelCreateBody extends { deploymentId: string; kind: ConnectionKind; name: string; config?: object } ? true : false>,
+  Assert<Agrees<ChannelUpdateBody, 'ChannelUpdate'>>,
+  Assert<Agrees<OperatorMessageBody, 'OperatorMessage'>>,
 ];

@@ -9,6 +9,9 @@ import { hrefOf, navigate, sectionOf, type Section, type WorkspaceRoute } from '
 const SECTIONS: { section: Section; label: string }[] = [
   { section: 'flows', label: 'Flows' },
   { section: 'sessions', label: 'Conversations' },
+  { section: 'contacts', label: 'Contacts' },
+  { section: 'channels', label: 'Channels' },
+  { section: 'apps', label: 'Apps' },
   { section: 'usage', label: 'Usage' },
   { section: 'plugins', label: 'Plugins' },
 ];

@@ -1,5 +1,8 @@
 import { lazy, Suspense } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
+import { AppsPage } from './apps/AppsPage.js';
+import { ChannelsPage } from './channels/ChannelsPage.js';
+import { ContactPage, ContactsPage } from './contacts/ContactsPage.js';
 import { FlowsPage } from './pages/FlowsPage.js';
 import { PluginsPage } from './pages/PluginsPage.js';
 import { SessionPage, SessionsPage } from './pages/SessionsPage.js';
@@ -30,6 +33,14 @@ function WorkspacePage({ route }: { route: WorkspaceRoute }) {
       return <SessionsPage ws={route.ws} />;
     case 'session':
       return <SessionPage key={route.sessionId} ws={route.ws} sessionId={route.sessionId} />;
+    case 'contacts':
+      return <ContactsPage ws={route.ws} />;
+    case 'contact':
+      return <ContactPage key={route.contactId} ws={route.ws} contactId={route.contactId} />;
+    case 'channels':
+      return <ChannelsPage ws={route.ws} />;
+    case 'apps':
+      return <AppsPage ws={route.ws} />;
     case 'usage':
       return <UsagePage ws={route.ws} />;
     case 'plugins':

@@ -11,6 +11,10 @@ import { useSyncExternalStore } from 'react';
  * | `#/w/<ws>/flows/<flowId>`     | one flow   |
  * | `#/w/<ws>/sessions`           | conversations |
  * | `#/w/<ws>/sessions/<id>`      | one conversation's transcript |
+ * | `#/w/<ws>/contacts`           | contacts   |
+ * | `#/w/<ws>/contacts/<id>`      | one contact and their conversations |
+ * | `#/w/<ws>/channels`           | channel connections (WhatsApp) |
+ * | `#/w/<ws>/apps`               | generated apps' deployments |
  * | `#/w/<ws>/usage`              | credit usage |
  * | `#/w/<ws>/plugins`            | plugins    |
  *
@@ -24,13 +28,17 @@ export type Route =
   | { name: 'flow'; ws: string; flowId: string }
   | { name: 'sessions'; ws: string }
   | { name: 'session'; ws: string; sessionId: string }
+  | { name: 'contacts'; ws: string }
+  | { name: 'contact'; ws: string; contactId: string }
+  | { name: 'channels'; ws: string }
+  | { name: 'apps'; ws: string }
   | { name: 'usage'; ws: string }
   | { name: 'plugins'; ws: string }
   | { name: 'notFound'; path: string };
 
 export type WorkspaceRoute = Extract<Route, { ws: string }>;
 /** The top-level sections of a workspace (what the nav links to). */
-export type Section = 'flows' | 'sessions' | 'usage' | 'plugins';
+export type Section = 'flows' | 'sessions' | 'contacts' | 'channels' | 'apps' | 'usage' | 'plugins';
 
 function decode(segment: string): string | undefined {
   try {
@@ -61,6 +69,12 @@ export function parseRoute(hash: string): Route {
       return id === undefined ? { name: 'flows', ws } : { name: 'flow', ws, flowId: id };
     case 'sessions':
       return id === undefined ? { name: 'sessions', ws } : { name: 'session', ws, sessionId: id };
+    case 'contacts':
+      return id === undefined ? { name: 'contacts', ws } : { name: 'contact', ws, contactId: id };
+    case 'channels':
+      return id === undefined ? { name: 'channels', ws } : notFound;
+    case 'apps':
+      return id === undefined ? { name: 'apps', ws } : notFound;
     case 'usage':
       return id === undefined ? { name: 'usage', ws } : notFound;
     case 'plugins':
@@ -89,6 +103,14 @@ export function hrefOf(route: Route): string {
       return `#/w/${enc(route.ws)}/sessions`;
     case 'session':
       return `#/w/${enc(route.ws)}/sessions/${enc(route.sessionId)}`;
+    case 'contacts':
+      return `#/w/${enc(route.ws)}/contacts`;
+    case 'contact':
+      return `#/w/${enc(route.ws)}/contacts/${enc(route.contactId)}`;
+    case 'channels':
+      return `#/w/${enc(route.ws)}/channels`;
+    case 'apps':
+      return `#/w/${enc(route.ws)}/apps`;
     case 'usage':
       return `#/w/${enc(route.ws)}/usage`;
     case 'plugins':
@@ -106,6 +128,9 @@ export function sectionOf(route: WorkspaceRoute): Section {
     case 'session':
     case 'sessions':
       return 'sessions';
+    case 'contact':
+    case 'contacts':
+      return 'contacts';
     default:
       return route.name;
   }

@@ -1,7 +1,16 @@
 import { useState } from 'react';
+import { Headset } from 'lucide-react';
 import { useSession, useSessions, useTrace, useTranscript, type TranscriptEntry } from '../../api/index.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { formatTime } from '../components/format.js';
+import { ContactName } from '../conversations/ContactName.js';
+import { HandoffBar } from '../conversations/HandoffBar.js';
+import { OperatorComposer } from '../conversations/OperatorComposer.js';
+import { mergeEntries } from '../conversations/transcript-merge.js';
+import { useLiveConversation } from '../conversations/useLiveConversation.js';
+import { useStickToEnd } from '../conversations/useStickToEnd.js';
+import '../conversations/conversations.css';
+import { LiveIndicator } from '../live/studio-socket.js';
 import { hrefOf } from '../router.js';
 
 const ROLE_LABEL: Record<string, string> = { user: 'Contact', bot: 'Bot', operator: 'Operator', system: 'System' };
@@ -74,9 +83,12 @@ export function SessionsPage({ ws }: { ws: string }) {
 function Message({ entry }: { entry: TranscriptEntry }) {
   const buttons = Array.isArray(entry.payload?.buttons) ? (entry.payload.buttons as { title?: unknown }[]) : [];
   return (
-    <li className={`message message-${entry.role}`} data-testid={`transcript-entry-${entry.seq}`}>
+    <li className={`message message-${entry.role}`} data-testid={`transcript-entry-${entry.seq}`} data-role={entry.role}>
       <div className="message-meta">
-        <span className="message-role">{ROLE_LABEL[entry.role] ?? entry.role}</span> <time dateTime={new Date(entry.at).toISOString()}>{formatTime(entry.at)}</time>
+        <span className="message-role">
+          {entry.role === 'operator' && <Headset size={12} aria-hidden="true" />}
+          {ROLE_LABEL[entry.role] ?? entry.role}
+        </span> <time dateTime={new Date(entry.at).toISOString()}>{formatTime(entry.at)}</time>
       </div>
       <div className="message-text">{entry.text}</div>
       {buttons.length > 0 && (
@@ -90,10 +102,16 @@ function Message({ entry }: { entry: TranscriptEntry }) {
   );
 }
 
-/** One conversation: where it stands, its messages in order, and (on demand) its trace. */
+/**
+ * One conversation: where it stands, its messages in order as they come (live over /studio), who
+ * answers it (the flow, or an operator who took it over and writes here), and on demand its trace.
+ */
 export function SessionPage({ ws, sessionId }: { ws: string; sessionId: string }) {
   const session = useSession(ws, sessionId);
   const transcript = useTranscript(ws, sessionId);
+  const conversation = useLiveConversation(ws, sessionId);
+  const entries = transcript.data === undefined ? undefined : mergeEntries(transcript.data, conversation.live);
+  const transcriptEnd = useStickToEnd((entries?.length ?? 0) + (conversation.typing ? 1 : 0));
   const [showTrace, setShowTrace] = useState(false);
   const trace = useTrace(ws, sessionId, showTrace);
   const info = session.data;
@@ -129,7 +147,7 @@ export function SessionPage({ ws, sessionId }: { ws: string; sessionId: string }
           <dd>{info.channel}</dd>
           <dt>Contact</dt>
           <dd>
-            <code>{info.contactId}</code>
+            <ContactName ws={ws} contactId={info.contactId} />
           </dd>
           <dt>Deployment</dt>
           <dd>
@@ -153,18 +171,29 @@ export function SessionPage({ ws, sessionId }: { ws: string; sessionId: string }
           )}
         </dl>
       )}
+      {info !== undefined && <HandoffBar ws={ws} session={info} />}
       <section aria-labelledby="transcript-title">
-        <h2 id="transcript-title">Messages</h2>
+        <div className="transcript-header">
+          <h2 id="transcript-title">Messages</h2>
+          <LiveIndicator link={conversation.link} testId="transcript-live" />
+        </div>
         {transcript.isPending && <p className="muted">Loading messages…</p>}
         {transcript.error !== null && <ErrorNotice error={transcript.error} title="The messages could not be loaded" />}
-        {transcript.data !== undefined && (
-          <ol className="transcript" data-testid="transcript">
-            {transcript.data.length === 0 && <li className="empty">No messages.</li>}
-            {transcript.data.map((entry) => (
+        {entries !== undefined && (
+          <ol className="transcript" data-testid="transcript" aria-live="polite">
+            {entries.length === 0 && <li className="empty">No messages.</li>}
+            {entries.map((entry) => (
               <Message key={entry.seq} entry={entry} />
             ))}
+            {conversation.typing && (
+              <li className="message message-typing" data-testid="transcript-typing">
+                The bot is typing…
+              </li>
+            )}
           </ol>
         )}
+        {info?.handoff !== undefined && info.handoff !== null && <OperatorComposer ws={ws} sessionId={sessionId} onSent={conversation.add} />}
+        <div ref={transcriptEnd} aria-hidden="true" />
       </section>
       <section aria-labelledby="trace-title">
         <h2 id="trace-title">Trace</h2>
