@@ -18,6 +18,8 @@ import { mountOpenAiCompat } from './chat/openai-compat.js';
 import { attachSockets } from './chat/sockets.js';
 import type { ServerConfig } from './config/config.js';
 import { seedDemo } from './demo/seed-demo.js';
+import { createServerHosting } from './hosting/hosting-target.js';
+import { mountApps } from './hosting/serve-apps.js';
 import { createHttpApp } from './http/app.js';
 import { apiRoutes } from './http/routes/index.js';
 import { createMetrics } from './observability/metrics.js';
@@ -85,6 +87,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const llm = await createLlmSetup(config);
     cleanups.unshift(() => llm.close());
     const metrics = createMetrics();
+    // The address in webhook URLs and app links; the listening address once known, unless PUBLIC_URL says otherwise.
+    let publicUrl = config.publicUrl ?? '';
     const events = createSessionEvents();
     const host = createFlowHost({
       store,
@@ -98,6 +102,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
       sandboxWorkers: config.sandboxWorkers,
       kill: createKillSwitch(config.killAt),
+      // Read when an app is published, after the server listens and knows its address.
+      deployTarget: createServerHosting({ apps: store.apps, config, logger, publicUrl: () => publicUrl }),
       now,
     });
     cleanups.unshift(() => host.close());
@@ -105,7 +111,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const channels = createChannelHub({ store, chat, logger, now, factories: adapterFactories({ config, store, logger, now, ...(options.channels === undefined ? {} : { options: options.channels }) }) });
     cleanups.unshift(() => channels.close());
     host.setOutbound((target, key, message) => channels.deliver(target, key, message, 'flow'));
-    let publicUrl = config.publicUrl ?? '';
     const ctx: AppContext = {
       config,
       store,
@@ -127,6 +132,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const app = createHttpApp(ctx, apiRoutes(), (express) => {
       mountOpenAiCompat(express, ctx);
       mountChatHttp(express, ctx);
+      mountApps(express, ctx);
     });
     // Slow clients cannot hold connections open forever (L-05). Node only enforces headersTimeout
     // when it sweeps incomplete requests, every connectionsCheckingInterval (30 s by default), so

@@ -35,10 +35,32 @@ export interface ChannelStream {
   abort(reason: string): void;
 }
 
+/** Where core/deploy puts a site: served by this server (`local`) or by a hosting platform (`platform`). */
+export type DeployTargetName = 'local' | 'platform';
+
+/** One checked `deploy.publish` call, as the host hands it to its hosting target. */
+export interface DeployRequest {
+  /** The site name, a DNS label (`my-site`). */
+  name: string;
+  /** Clean relative paths (no `..`, no duplicates) with their text contents. */
+  files: { path: string; content: string }[];
+  target: DeployTargetName;
+  /**
+   * Idempotency key of this call (the step's key plus the call number): stable across re-runs of
+   * the step, so a target that persists it publishes once even across restarts.
+   */
+  key: string;
+}
+
+/** What a publish answers; `version` and `id` when the target records deployments. */
+export interface DeployResult {
+  url: string;
+  status: string;
+  version?: number;
+  id?: string;
+}
+
 /** A hosting target for core/deploy (the server brings real ones). */
 export interface DeployTarget {
-  publish(
-    context: CapabilityContext,
-    request: { name: string; files: { path: string; content: string }[] },
-  ): Promise<{ url: string; status: string }>;
+  publish(context: CapabilityContext, request: DeployRequest): Promise<DeployResult>;
 }

@@ -98,7 +98,8 @@ export interface Capabilities {
     delete(key: string): Promise<void>;
   };
   deploy: {
-    publish(request: { name: string; files: { path: string; content: string }[] }): Promise<{ url: string; status: string }>;
+    /** `target` defaults to `local` (served by this server); `platform` is the configured hosting platform. */
+    publish(request: { name: string; files: { path: string; content: string }[]; target?: 'local' | 'platform' }): Promise<{ url: string; status: string; version?: number; id?: string }>;
   };
   secrets: {
     get(name: string): Promise<string | undefined>;

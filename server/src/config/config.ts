@@ -37,6 +37,8 @@ export interface ServerConfig {
   publicUrl?: string;
   /** The Chromium that WhatsApp Web connections drive (`/usr/bin/chromium` by default). */
   whatsappChromiumPath: string;
+  /** The hosting platform of core/deploy's `platform` target; absent: only `local` publishes. */
+  deployPlatform?: { url: string; token: string; pollIntervalMs: number; timeoutMs: number };
   /** Test-only crash points (`NEXUSFLOW_KILL_AT`), honoured only when `env` is `test`. */
   killAt: string[];
 }
@@ -77,6 +79,10 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   PAYMENT_WEBHOOK_SECRET: 'HMAC secret of the payment provider webhook (POST /api/v1/webhooks/payments)',
   PUBLIC_URL: 'the address people reach this server at, e.g. https://bots.example.com (webhook URLs, links to generated apps; default: the listening address)',
   WHATSAPP_CHROMIUM_PATH: 'the Chromium that WhatsApp Web connections drive (default /usr/bin/chromium)',
+  DEPLOY_PLATFORM_URL: "API base URL of the hosting platform core/deploy's target \"platform\" publishes to (with DEPLOY_PLATFORM_TOKEN)",
+  DEPLOY_PLATFORM_TOKEN: 'bearer token of the hosting platform account',
+  DEPLOY_PLATFORM_POLL_MS: 'how often a starting app is asked whether it is live (default 2000)',
+  DEPLOY_PLATFORM_TIMEOUT_MS: 'longest a platform publish may take before it is recorded as failed (default 50000, at most 55000: the deploy step has 60 s)',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -201,6 +207,12 @@ export function loadConfig(env: Env, cwd = process.cwd()): ServerConfig {
     if (webhook.length < 16) problems.push('PAYMENT_WEBHOOK_SECRET must be at least 16 characters long');
     else config.paymentWebhookSecret = webhook;
   }
+  const platformUrl = url('DEPLOY_PLATFORM_URL', ['http:', 'https:']);
+  const platformToken = get('DEPLOY_PLATFORM_TOKEN');
+  const platformTiming = { pollIntervalMs: integer('DEPLOY_PLATFORM_POLL_MS', 2000, 10, 60_000), timeoutMs: integer('DEPLOY_PLATFORM_TIMEOUT_MS', 50_000, 1000, 55_000) };
+  if (platformUrl !== undefined && platformToken !== undefined) config.deployPlatform = { url: platformUrl.replace(/\/+$/, ''), token: platformToken, ...platformTiming };
+  else if (platformUrl !== undefined) problems.push('DEPLOY_PLATFORM_URL is set but DEPLOY_PLATFORM_TOKEN is not; set both to publish apps with target "platform"');
+  else if (platformToken !== undefined && get('DEPLOY_PLATFORM_URL') === undefined) problems.push('DEPLOY_PLATFORM_TOKEN is set but DEPLOY_PLATFORM_URL is not; set both to publish apps with target "platform"');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

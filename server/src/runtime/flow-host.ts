@@ -5,6 +5,7 @@ import {
   createSessionRuntime,
   type ChannelPort,
   type CreditLedger,
+  type DeployTarget,
   type FlowDocument,
   type LoadedPlugin,
   type SandboxPool,
@@ -50,6 +51,8 @@ export interface FlowHostOptions {
   now?: () => number;
   /** Reuse a sandbox pool (tests). */
   sandbox?: SandboxPool;
+  /** Where core/deploy publishes (the server's hosting targets); default: a target that only records. */
+  deployTarget?: DeployTarget;
 }
 
 /** The engine, wired to the server's stores: sessions run here. */
@@ -101,6 +104,7 @@ export function createFlowHost(options: FlowHostOptions): FlowHost {
   let outbound: OutboundRouter | undefined;
   const channel = createServerChannel({ store, events, now, kill: options.kill, outbound: () => outbound });
   const ledger = observedLedger(store.ledger, options.kill, options.metrics);
+  const deployTarget = options.deployTarget ?? createMemoryDeployTarget();
 
   // One set of capabilities per channel: conversations write transcripts, studio tests only talk.
   const capabilitiesFor = (port: ChannelPort) =>
@@ -112,7 +116,7 @@ export function createFlowHost(options: FlowHostOptions): FlowHost {
       secrets: createSecretsCapability(store.secrets),
       channel: createChannelCapability(port),
       http: createHttpCapability(),
-      deploy: createDeployCapability({ target: createMemoryDeployTarget() }),
+      deploy: createDeployCapability({ target: deployTarget }),
     });
   const capabilities = capabilitiesFor(channel);
 

@@ -20,6 +20,8 @@ interface BIds {
   keyId: string;
   secretName: string;
   memberUserId: string;
+  channelId: string;
+  appId: string;
 }
 
 interface TenancyCase {
@@ -60,6 +62,27 @@ const CASES: Record<string, TenancyCase> = {
     reason: "secrets are addressed by name inside the path's workspace and PUT creates: A gets its own secret of that name, B's stays as it was",
   },
   'delete /workspaces/:workspaceId/secrets/:name': { params: (b) => ({ name: b.secretName }) },
+  'post /workspaces/:workspaceId/sessions/:sessionId/handoff': { params: (b) => ({ sessionId: b.sessionId }) },
+  'delete /workspaces/:workspaceId/sessions/:sessionId/handoff': { params: (b) => ({ sessionId: b.sessionId }) },
+  'post /workspaces/:workspaceId/sessions/:sessionId/messages': { params: (b) => ({ sessionId: b.sessionId }), body: () => ({ text: 'hijacked' }) },
+  'get /workspaces/:workspaceId/channels/:channelId': { params: (b) => ({ channelId: b.channelId }) },
+  'patch /workspaces/:workspaceId/channels/:channelId': { params: (b) => ({ channelId: b.channelId }), body: () => ({ name: 'hijacked' }) },
+  'post /workspaces/:workspaceId/channels/:channelId/start': { params: (b) => ({ channelId: b.channelId }) },
+  'post /workspaces/:workspaceId/channels/:channelId/stop': { params: (b) => ({ channelId: b.channelId }) },
+  'delete /workspaces/:workspaceId/channels/:channelId': { params: (b) => ({ channelId: b.channelId }) },
+  'get /workspaces/:workspaceId/apps/:appId': { params: (b) => ({ appId: b.appId }) },
+  'post /workspaces/:workspaceId/apps/:appId/live': { params: (b) => ({ appId: b.appId }) },
+  'get /webhooks/whatsapp-cloud/:connectionId': {
+    params: (b) => ({ connectionId: b.channelId }),
+    status: 403,
+    reason: "Meta's public webhook: the connection id is its address, and only the connection's verify token opens the handshake",
+  },
+  'post /webhooks/whatsapp-cloud/:connectionId': {
+    params: (b) => ({ connectionId: b.channelId }),
+    body: () => ({ object: 'whatsapp_business_account', entry: [] }),
+    status: 401,
+    reason: "Meta's public webhook: only a body signed with the connection's App Secret is accepted",
+  },
 };
 
 /** Words only B's data contains: none may appear in an answer to A. */
@@ -105,6 +128,8 @@ async function snapshotB() {
     secret: await s.secrets.get(ws, ids.secretName),
     ledger: await s.ledger.entries(ws),
     balance: await s.ledger.balance(ws),
+    channels: await s.channels.list(ws),
+    apps: await s.apps.list(ws),
   };
 }
 
@@ -132,6 +157,16 @@ beforeAll(async () => {
     keyId: key.body.apiKey.id,
     secretName: 'BETA_SECRET',
     memberUserId: member.userId,
+    channelId: (
+      await server.ctx.store.channels.create(b.workspaceId, {
+        deploymentId: deployment.id,
+        kind: 'whatsapp-cloud',
+        name: 'Beta line',
+        config: { phoneNumberId: '1234567890', verifyToken: 'beta-verify-token', appSecret: 'beta-app-secret', accessToken: 'beta-access-token' },
+        status: 'stopped',
+      })
+    ).id,
+    appId: (await server.ctx.store.apps.create(b.workspaceId, { name: 'beta-app', target: 'local', key: 'beta-app', files: [], status: 'live' })).deployment.id,
   };
 });
 afterAll(async () => server?.stop());

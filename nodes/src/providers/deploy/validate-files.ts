@@ -1,4 +1,4 @@
-import { NexusError } from '@nexusflow/engine';
+import { NexusError, type DeployTargetName } from '@nexusflow/engine';
 
 export interface DeployFile {
   path: string;
@@ -12,6 +12,8 @@ export interface DeployLimits {
 }
 
 export const MAX_PATH_CHARS = 256;
+/** Hosting targets a publish may name; `local` when it names none. */
+export const DEPLOY_TARGETS: readonly DeployTargetName[] = ['local', 'platform'];
 /** A site name becomes a DNS label (`<name>.sites.example`), so it follows label rules. */
 const NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -34,12 +36,15 @@ export function pathProblem(path: string): string | undefined {
   return undefined;
 }
 
-/** The checked `{ name, files }` of a publish request; throws a sentence naming the first problem. */
-export function validatePublishRequest(value: unknown, limits: DeployLimits): { name: string; files: DeployFile[] } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('needs { name, files: [{ path, content }] }');
-  const { name, files } = value as { name?: unknown; files?: unknown };
+/** The checked `{ name, files, target }` of a publish request; throws a sentence naming the first problem. */
+export function validatePublishRequest(value: unknown, limits: DeployLimits): { name: string; files: DeployFile[]; target: DeployTargetName } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('needs { name, files: [{ path, content }], target? }');
+  const { name, files, target = 'local' } = value as { name?: unknown; files?: unknown; target?: unknown };
   if (typeof name !== 'string' || !NAME.test(name)) {
     throw fail(`name ${JSON.stringify(name)} must be 1 to 63 lowercase letters, digits or inner dashes, e.g. "my-site"`);
+  }
+  if (typeof target !== 'string' || !(DEPLOY_TARGETS as readonly string[]).includes(target)) {
+    throw fail(`target ${JSON.stringify(target)} must be one of ${DEPLOY_TARGETS.map((t) => `"${t}"`).join(', ')} (default "local")`);
   }
   if (!Array.isArray(files) || files.length === 0) throw fail('files must be a non-empty array of { path, content }');
   if (files.length > limits.maxFiles) throw fail(`${files.length} files is more than the ${limits.maxFiles} allowed`);
@@ -59,5 +64,24 @@ export function validatePublishRequest(value: unknown, limits: DeployLimits): { 
     if (bytes > limits.maxBytes) throw fail(`the files are larger than ${limits.maxBytes} bytes in total`);
     return { path, content };
   });
-  return { name, files: checked };
+  const clash = folderClash(checked.map((f) => f.path));
+  if (clash !== undefined) throw fail(`files[${clash.index}].path ${JSON.stringify(clash.path)} is also used as a folder by ${JSON.stringify(clash.inside)}; a path is a file or a folder, not both`);
+  return { name, files: checked, target: target as DeployTargetName };
+}
+
+/** A path that another path uses as a folder (`a` and `a/b.html`): no file system can hold both. */
+function folderClash(paths: readonly string[]): { index: number; path: string; inside: string } | undefined {
+  const folders = new Map<string, string>();
+  for (const path of paths) {
+    const segments = path.toLowerCase().split('/');
+    for (let i = 1; i < segments.length; i += 1) {
+      const folder = segments.slice(0, i).join('/');
+      if (!folders.has(folder)) folders.set(folder, path);
+    }
+  }
+  for (const [index, path] of paths.entries()) {
+    const inside = folders.get(path.toLowerCase());
+    if (inside !== undefined) return { index, path, inside };
+  }
+  return undefined;
 }

@@ -1,5 +1,6 @@
 import type { RouteSpec } from '../route-spec.js';
 import { apiKeyRoutes } from './api-keys.js';
+import { appRoutes } from './apps.js';
 import { authRoutes } from './auth.js';
 import { channelRoutes } from './channels.js';
 import { creditRoutes } from './credits.js';
@@ -32,6 +33,7 @@ export function apiRoutes(): RouteSpec[] {
     ...flowRoutes,
     ...versionRoutes,
     ...deploymentRoutes,
+    ...appRoutes,
     ...nodeTypeRoutes,
     ...pluginRoutes,
     ...sessionRoutes,
