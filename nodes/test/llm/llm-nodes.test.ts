@@ -94,15 +94,18 @@ describe('core/llm in a real isolate', () => {
       { role: 'assistant', content: 'Nice to meet you, Ada.' },
     ];
     server.script('{"name":"Ada"}');
+    const channelSends: unknown[] = [];
     const result = await runNode({
       plugin: core,
       type: 'core/llm',
       config: { model: 'test-gpt', memory: { maxTokens: 500 }, json: { schema: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } } },
       message: { text: 'What is my name?' },
       workspaceId: 'test-workspace',
-      capabilities: { ...capabilities(h, history), channel: { send: () => undefined } },
+      capabilities: { ...capabilities(h, history), channel: { send: (message: unknown) => void channelSends.push(message) } },
     });
     expect(result.output).toMatchObject({ text: '{"name":"Ada"}', json: { name: 'Ada' }, usage: { estimated: false } });
+    // A JSON answer is the node's output for later nodes, not a message to the person.
+    expect(channelSends).toEqual([]);
     const sent = server.requests[0]!.body['messages'] as LlmMessage[];
     expect(sent.slice(1)).toEqual([
       { role: 'user', content: 'My name is Ada.' },

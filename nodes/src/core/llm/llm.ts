@@ -20,7 +20,8 @@ export const DEFAULT_MEMORY_TOKENS = 2000;
 
 /**
  * Asks a model for a reply to the inbound message, with the system prompt and, when enabled, the
- * contact's history; sends the reply to the channel (streamed by the host, or sent here).
+ * contact's history; sends the reply to the channel (streamed by the host, or sent here), except in
+ * JSON mode, where the answer is only the node's output.
  */
 export const llm = defineNode<LlmNodeConfig, 'out', 'llm' | 'memory' | 'channel'>({
   async run({ config, message }, ctx) {
@@ -48,8 +49,9 @@ export const llm = defineNode<LlmNodeConfig, 'out', 'llm' | 'memory' | 'channel'
       await ctx.memory.append(turn);
     }
     // The host streams the reply straight to the channel when it can; otherwise it is sent here.
+    // A JSON answer is data for the next nodes (files to deploy, fields to branch on), not a message.
     const streamed = (reply as { streamed?: unknown }).streamed === true;
-    if (!streamed && reply.text !== '') await ctx.channel.send({ text: reply.text.slice(0, 4096) });
+    if (!streamed && reply.text !== '' && config.json === undefined) await ctx.channel.send({ text: reply.text.slice(0, 4096) });
     return { port: 'out', output: { text: reply.text, json: reply.json, usage: reply.usage } };
   },
 });
