@@ -315,3 +315,25 @@ describe('app builder, platform target', () => {
     expect(v1).toMatchObject({ version: 1, status: 'live', live: true });
   });
 });
+
+describe('the app builder on the offline demo model (npm start without keys)', () => {
+  it('publishes a placeholder page that shows what the person asked for', async () => {
+    const offline = await startTestServer({ LLM_OFFLINE: '1' });
+    try {
+      const user = await offline.signUp('Offline builder');
+      await offline.ctx.store.ledger.adjust(user.workspaceId, 'offline-credits', 'purchase', 100_000, {});
+      const deployment = await deployFlow(offline, user.workspaceId, await exampleFlow());
+      const result = await offline.ctx.chat.send(deployment, 'api', 'offline-visitor', { text: 'a <b>todo</b> list for my team' });
+      const texts = result.replies.map((r) => r.text);
+      const url = urlIn(liveLine(texts));
+      expect(url, texts.join('\n')).toBeDefined();
+      const page = await fetch(url!);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('a &#60;b&#62;todo&#60;/b&#62; list for my team');
+      expect((await fetch(new URL('style.css', url!))).status).toBe(200);
+    } finally {
+      await offline.stop();
+    }
+  });
+});

@@ -30,10 +30,25 @@ function lastUserText(request: FakeRequest): string {
   return '';
 }
 
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** What the demo model "builds" when a flow asks for app files (the app-builder example): a page showing the request. */
+function demoApp(description: string): string {
+  const shown = escapeHtml(description.slice(0, 500));
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Demo app</title><link rel="stylesheet" href="style.css"></head>
+<body><main><h1>Your app goes here</h1><p>You asked for: <q>${shown}</q></p>
+<p>This page comes from the offline demo model. Set OPENAI_API_KEY or ANTHROPIC_API_KEY and a real model writes the app.</p></main></body></html>
+`;
+  const css = 'body { font-family: system-ui, sans-serif; margin: 0; background: #0f172a; color: #e2e8f0; }\nmain { max-width: 40rem; margin: 4rem auto; padding: 0 1rem; }\nq { color: #7dd3fc; }\n';
+  return JSON.stringify({ name: 'demo-app', summary: `${OFFLINE_DEMO_PREFIX} I made a placeholder page for your idea.`, files: [{ path: 'index.html', content: html }, { path: 'style.css', content: css }] });
+}
+
 /** The demo model's answer: says what it is, and echoes the question so a flow visibly works end to end. */
 function demoReply(request: FakeRequest): string {
-  const wantsJson = JSON.stringify(request.body).includes('json');
-  if (wantsJson && request.body.response_format !== undefined) return '{"answer":"offline demo"}';
+  const body = JSON.stringify(request.body);
+  const wantsJson = body.includes('json');
+  if (wantsJson && request.body.response_format !== undefined) return body.includes('files') && body.includes('path') ? demoApp(lastUserText(request)) : '{"answer":"offline demo"}';
   const question = lastUserText(request).slice(0, 200);
   return `${OFFLINE_DEMO_PREFIX} No LLM key is configured, so this reply comes from the built-in demo model. You said: "${question}". Set OPENAI_API_KEY or ANTHROPIC_API_KEY to talk to a real model.`;
 }
