@@ -69,6 +69,24 @@ describe('web chat over Socket.IO', () => {
     expect(history.history.map((h) => `${h.role}:${h.text}`)).toEqual(['user:hi there', 'bot:You said: hi there']);
   });
 
+  it('processes a message once per clientMessageId, and runs one whose turn a crash never started', async () => {
+    const deployment = await deployFlow(server, workspaceId, await example('echo'));
+    const id = contact();
+    const first = await server.ctx.chat.send(deployment, 'web', id, { text: 'once', clientMessageId: 'msg-1' });
+    const again = await server.ctx.chat.send(deployment, 'web', id, { text: 'once', clientMessageId: 'msg-1' });
+    expect(first.replies.map((r) => r.text)).toEqual(['You said: once']);
+    expect(again).toMatchObject({ duplicate: true, replies: [{ text: 'You said: once' }] });
+
+    // The process stored the message, then died before its turn started (nothing after it, the session untouched).
+    const session = await server.ctx.chat.open(deployment, 'web', id);
+    await server.ctx.store.transcripts.append({ sessionId: session.id, workspaceId, role: 'user', text: 'lost?', key: `${session.id}/in/msg-2`, at: Date.now() + 1 });
+    const redelivered = await server.ctx.chat.send(deployment, 'web', id, { text: 'lost?', clientMessageId: 'msg-2' });
+    expect(redelivered).toMatchObject({ duplicate: false, replies: [{ text: 'You said: lost?' }] });
+    const transcript = await server.ctx.store.transcripts.list(workspaceId, session.id);
+    expect(transcript.map((e) => `${e.role}:${e.text}`)).toEqual(['user:once', 'bot:You said: once', 'user:lost?', 'bot:You said: lost?']);
+    expect((await server.ctx.chat.send(deployment, 'web', id, { text: 'lost?', clientMessageId: 'msg-2' })).duplicate).toBe(true);
+  });
+
   it('refuses handshakes without credentials, with an unknown key, and with a huge auth object', async () => {
     const deployment = await deployFlow(server, workspaceId, await example('echo'));
     const errors: string[] = [];

@@ -139,16 +139,19 @@ export function createChatService(deps: { store: Store; runtime: SessionRuntime;
       at: now(),
     });
     const replies: TranscriptEntry[] = [];
-    if (!created) {
+    const later = created ? [] : await store.transcripts.list(session.workspaceId, session.id, { afterSeq: entry.seq, limit: 50 });
+    // A crash can fall between storing the message and starting its turn: then nothing came after
+    // it and the session has not moved since, and the redelivered message runs now instead of being lost.
+    const neverRan = !created && later.length === 0 && fresh.handoff === undefined && (fresh.record === undefined || fresh.record.updatedAt < entry.at);
+    if (!created && !neverRan) {
       // Seen before: answer with what followed it, run nothing.
-      const later = await store.transcripts.list(session.workspaceId, session.id, { afterSeq: entry.seq, limit: 50 });
       for (const e of later) {
         if (e.role === 'user') break;
         if (e.role === 'bot') replies.push(e);
       }
       return { sessionId: session.id, contactId: session.contactId, result: { status: 'ended', turn: fresh.record?.turn ?? 0, steps: 0 }, replies, duplicate: true, handedOff: false };
     }
-    events.emit({ type: 'message', sessionId: session.id, entry });
+    if (created) events.emit({ type: 'message', sessionId: session.id, entry });
     if (fresh.handoff !== undefined) {
       // An operator answers: the flow stays where it is, and the model will see this message later.
       await store.history.append(session.workspaceId, session.contactId, [{ role: 'user', content: message.text }], key);
