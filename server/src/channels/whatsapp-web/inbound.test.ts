@@ -1,24 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChannelDelivery } from '../types.js';
 import { clientMessageIdOf } from './inbound-filter.js';
-import { createHarness, waitUntil, whatsappConnection, type Harness } from './test-fixtures/harness.js';
+import { checkEachTest, createHarness, waitUntil, whatsappConnection, type Harness } from './test-fixtures/harness.js';
 
 // Inbound messages: filters, deduplication (W-08), no reply loop (W-08), order, failures, recovery.
 
 const CONTACT = '15551234567@c.us';
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => void unhandled.push(reason);
 let h: Harness;
-
-beforeEach(() => {
-  unhandled.length = 0;
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(async () => {
-  await h?.cleanup();
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+checkEachTest(() => h);
 
 /** Lets the adapter's async handlers finish (they run on the store and the event loop). */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 30));

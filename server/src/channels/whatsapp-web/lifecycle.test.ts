@@ -1,25 +1,14 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backoffDelay } from './backoff.js';
 import { SESSION_CLOSED_MESSAGE } from './fake-client.js';
-import { createHarness, waitUntil, type Harness } from './test-fixtures/harness.js';
+import { checkEachTest, createHarness, waitUntil, type Harness } from './test-fixtures/harness.js';
 
 // W-08 (disconnect reasons, Session closed), QR -> ready, stop/start, launch failures.
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => void unhandled.push(reason);
 let h: Harness;
-
-beforeEach(() => {
-  unhandled.length = 0;
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(async () => {
-  await h?.cleanup();
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+checkEachTest(() => h);
 
 const profileOf = (harness: Harness) => path.join(harness.dataDir, 'whatsapp', `session-${harness.connection.id}`);
 

@@ -1,25 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OutboundMessage } from '@nexusflow/engine';
 import type { ChannelDelivery } from '../types.js';
 import { createManualClock } from './manual-clock.js';
-import { createHarness, waitUntil, type Harness } from './test-fixtures/harness.js';
+import { checkEachTest, createHarness, waitUntil, type Harness } from './test-fixtures/harness.js';
 
 // Outbound: text, media, buttons, idempotency on ambiguous failures (W-10), pacing and caps (W-11).
 
 const CONTACT = '15551234567@c.us';
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => void unhandled.push(reason);
 let h: Harness;
-
-beforeEach(() => {
-  unhandled.length = 0;
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(async () => {
-  await h?.cleanup();
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+checkEachTest(() => h);
 
 function delivery(key: string, message: OutboundMessage = { text: 'hello' }, to = CONTACT): ChannelDelivery {
   return { workspaceId: h.connection.workspaceId, sessionId: 'session-1', contactExternalId: to, key, message, from: 'flow' };

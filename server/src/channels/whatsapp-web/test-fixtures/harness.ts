@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, expect } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -135,3 +136,21 @@ export function createHarness(options: HarnessOptions = {}) {
   };
 }
 export type Harness = ReturnType<typeof createHarness>;
+
+/**
+ * Registers the hooks every adapter test file shares: each test ends by cleaning up its harness
+ * and fails if anything rejected without a handler (the adapter must never leak a rejection, W-08).
+ */
+export function checkEachTest(current: () => Harness | undefined): void {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+  beforeEach(() => {
+    unhandled.length = 0;
+    process.on('unhandledRejection', onUnhandled);
+  });
+  afterEach(async () => {
+    await current()?.cleanup();
+    process.off('unhandledRejection', onUnhandled);
+    expect(unhandled).toEqual([]);
+  });
+}
