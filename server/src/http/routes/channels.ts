@@ -1,4 +1,5 @@
 import type { AppContext } from '../../app-context.js';
+import { WHATSAPP_CLOUD_SECRET_FIELDS } from '../../channels/whatsapp-cloud/index.js';
 import type { ChannelConnection, ChannelKind } from '../../store/types.js';
 import { ApiError, notFound } from '../api-error.js';
 import type { RouteSpec } from '../route-spec.js';
@@ -7,7 +8,7 @@ import { requireDeployment } from './lookups.js';
 
 const CHANNELS = '/workspaces/:workspaceId/channels';
 /** Settings that are written, never shown again. */
-const SECRET_SETTINGS = new Set(['appSecret', 'accessToken', 'verifyToken']);
+const SECRET_SETTINGS: ReadonlySet<string> = new Set(WHATSAPP_CLOUD_SECRET_FIELDS);
 export const HIDDEN = '********';
 
 /** Where Meta posts a Cloud API connection's events. */
