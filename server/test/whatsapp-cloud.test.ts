@@ -216,6 +216,20 @@ describe('WhatsApp Cloud API channel on a running server', () => {
     expect((await sent()).status).toBe('read');
   });
 
+  it('changes settings without showing or losing the secrets, and refuses incomplete ones with their pointer', async () => {
+    const path = `/api/v1/workspaces/${workspaceId}/channels/${connectionId}`;
+    const masked = await server.request('PATCH', path, { token, body: { name: 'Support line 2', config: { accessToken: '********', graphBaseUrl: graph.url } } });
+    expect(masked.status, JSON.stringify(masked.body)).toBe(200);
+    expect(masked.body).toMatchObject({ name: 'Support line 2', config: { accessToken: '********', appSecret: '********' } });
+    expect((await server.ctx.store.channels.get(workspaceId, connectionId))?.config).toMatchObject({ accessToken: TOKEN, appSecret: SECRET, verifyToken: VERIFY });
+    const bad = await server.request('PATCH', path, { token, body: { config: { phoneNumberId: 'not digits', appSecret: null } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details.map((d: { pointer: string }) => d.pointer)).toEqual(expect.arrayContaining(['/config/phoneNumberId', '/config']));
+    expect((await server.ctx.store.channels.get(workspaceId, connectionId))?.config).toMatchObject({ phoneNumberId: PHONE, appSecret: SECRET });
+    await settled();
+    expect(server.ctx.channels.adapter(connectionId)?.status().state).toBe('ready');
+  });
+
   it("sends an operator's answer inside the contact's 24-hour window, and refuses it with 422 outside, sending nothing", async () => {
     const from = waId();
     await postWebhook(server.url, connectionId, textWebhook(from, wamid(), 'a person please', clock));
