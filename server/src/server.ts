@@ -21,6 +21,7 @@ import { seedDemo } from './demo/seed-demo.js';
 import { createServerHosting } from './hosting/hosting-target.js';
 import { mountApps } from './hosting/serve-apps.js';
 import { createHttpApp } from './http/app.js';
+import { mountWidget } from './widget/serve-widget.js';
 import { apiRoutes } from './http/routes/index.js';
 import { createMetrics } from './observability/metrics.js';
 import { createFlowHost } from './runtime/flow-host.js';
@@ -133,6 +134,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       mountOpenAiCompat(express, ctx);
       mountChatHttp(express, ctx);
       mountApps(express, ctx);
+      mountWidget(express, ctx);
     });
     // Slow clients cannot hold connections open forever (L-05). Node only enforces headersTimeout
     // when it sweeps incomplete requests, every connectionsCheckingInterval (30 s by default), so

@@ -153,7 +153,10 @@ export function attachSockets(http: HttpServer, ctx: AppContext, web: WebChannel
     serveClient: false,
     maxHttpBufferSize: MAX_SOCKET_PACKET_BYTES,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
-    cors: { origin: ctx.config.corsOrigins.includes('*') ? true : ctx.config.corsOrigins },
+    // Any origin: the chat widget runs on customers' own sites (GET /widget.js). This is safe because
+    // no namespace uses cookies or other ambient credentials: /chat authenticates with the
+    // publishable key and /studio with a JWT in `auth`, which another site's page does not have.
+    cors: { origin: '*', credentials: false },
   });
   web.attach(io.of('/chat'));
   const studio = io.of('/studio');
