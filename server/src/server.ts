@@ -184,9 +184,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
         // Running turns finish, or stay marked in flight and resume after the restart.
         await Promise.race([Promise.all([chat.close(), host.runtime.close()]), grace]);
-        await io.close().catch(() => undefined);
+        // io.close() waits for the HTTP server, which waits for keep-alive connections (a widget
+        // long-polling): close those first, or shutdown hangs until the browser goes away.
+        const ioClosed = io.close().catch(() => undefined);
         http.closeAllConnections();
-        await stopped;
+        await Promise.all([ioClosed, stopped]);
         for (const cleanup of cleanups) await cleanup().catch((error: unknown) => logger.warn({ err: error }, 'shutdown step failed'));
         logger.info('stopped');
       })());

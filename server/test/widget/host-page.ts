@@ -35,8 +35,8 @@ export interface WidgetTag {
 
 export interface HostSite {
   origin: string;
-  /** Serves a page with the widget's script tag; answers its URL. */
-  page(path: string, tag: WidgetTag): string;
+  /** Serves a page with the widget's script tag (and this Content-Security-Policy, if given); answers its URL. */
+  page(path: string, tag: WidgetTag, csp?: string): string;
   close(): Promise<void>;
 }
 
@@ -48,7 +48,7 @@ function html(tag: WidgetTag): string {
     .join('');
   return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>Acme Robotics</title><link rel="stylesheet" href="/hostile.css"></head>
+<head><meta charset="utf-8"><title>Acme Robotics</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/hostile.css"></head>
 <body>
 <h1>Acme Robotics</h1>
 <p>Friendly robots for every home. This page's own CSS resets every element, paints all text red at 40px and hides every div.</p>
@@ -59,21 +59,21 @@ function html(tag: WidgetTag): string {
 }
 
 export async function startHostSite(): Promise<HostSite> {
-  const pages = new Map<string, string>();
+  const pages = new Map<string, { html: string; csp?: string }>();
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/hostile.css') return void res.writeHead(200, { 'content-type': 'text/css' }).end(HOSTILE_CSS);
     if (path === '/product.svg') return void res.writeHead(200, { 'content-type': 'image/svg+xml' }).end(PRODUCT_SVG);
     const page = pages.get(path);
     if (page === undefined) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('no such page');
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page);
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...(page.csp === undefined ? {} : { 'content-security-policy': page.csp }) }).end(page.html);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     origin,
-    page(path, tag) {
-      pages.set(path, html(tag));
+    page(path, tag, csp) {
+      pages.set(path, { html: html(tag), ...(csp === undefined ? {} : { csp }) });
       return `${origin}${path}`;
     },
     close: () =>

@@ -62,16 +62,16 @@ export class Connection {
       path: config.socketPath,
       auth: { publishableKey: config.publishableKey, contactId },
       autoConnect: false,
+      // WebSocket first (no long-polling requests parked on the host page's connections); HTTP
+      // long-polling only where a proxy blocks WebSockets.
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
       reconnectionDelay: 500,
       reconnectionDelayMax: 5000,
       // The widget runs on other sites: no cookies, the publishable key is the credential.
       withCredentials: false,
     });
     this.#listen();
-  }
-
-  get state(): ConnectionState {
-    return this.#state;
   }
 
   start(): void {
@@ -113,8 +113,9 @@ export class Connection {
     });
     socket.on('chat_error', (raw: unknown) => {
       const failure = readFailure(raw);
-      this.#events.failure(failure);
-      if (failure.status === 404) this.#setState('unavailable', failure.message);
+      // The deployment is gone: the server hangs up next, and retrying will not bring it back.
+      if (failure.status === 404) this.#setState('unavailable', 'it was removed or switched off');
+      else this.#events.failure(failure);
     });
     socket.on('server_restarting', () => this.#setState(this.#everSynced ? 'reconnecting' : 'connecting'));
     socket.on('disconnect', (reason) => {
@@ -130,7 +131,7 @@ export class Connection {
     });
     socket.on('connect_error', (error: Error) => {
       if (FATAL.has(error.message)) {
-        this.#setState('unavailable', 'this chat is not available: the page has an unknown or removed deployment key');
+        this.#setState('unavailable', 'this page has an unknown or removed deployment key');
         return;
       }
       if (this.#state === 'online') this.#setState('reconnecting');

@@ -5,7 +5,6 @@ export function describeFailure(failure: ChatFailure): string {
   if (failure.status === 402 || failure.code === 'insufficient_credits') return 'This assistant is out of credits right now, so it cannot answer. Please try again later.';
   if (failure.status === 429) return 'You are sending messages too quickly. Wait a moment, then try again.';
   if (failure.status === 503) return 'The service is busy or restarting. Please try again in a moment.';
-  if (failure.status === 404) return 'This chat is no longer available.';
   const sentence = failure.message.charAt(0).toUpperCase() + failure.message.slice(1);
   return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }

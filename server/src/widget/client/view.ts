@@ -154,7 +154,9 @@ export class WidgetView {
   mount(parent: HTMLElement): void {
     parent.append(this.host);
     this.#root.style.setProperty('--nf-accent', this.#config.color);
-    const probe = el('span', { style: `color: ${this.#config.color}` });
+    // Styles go through the CSSOM, never style attributes, which a strict host CSP would block.
+    const probe = el('span');
+    probe.style.color = this.#config.color;
     this.#root.append(probe);
     this.#root.style.setProperty('--nf-on-accent', readableOn(getComputedStyle(probe).color));
     probe.remove();
