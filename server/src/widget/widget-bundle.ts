@@ -26,10 +26,11 @@ export function defaultWidgetEntry(): string {
   return fileURLToPath(found ?? ENTRY_CANDIDATES[0]!);
 }
 
-function describe(messages: readonly Message[]): string {
+/** esbuild's messages with absolute file names (esbuild gives them relative to its working directory). */
+function describe(messages: readonly Message[], workingDir: string): string {
   return messages
     .slice(0, 5)
-    .map((m) => (m.location === null ? m.text : `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}`))
+    .map((m) => (m.location === null ? m.text : `${path.resolve(workingDir, m.location.file)}:${m.location.line}:${m.location.column}: ${m.text}`))
     .join('; ');
 }
 
@@ -40,6 +41,7 @@ async function bundle(entry: string): Promise<WidgetBundle> {
   try {
     const result = await build({
       entryPoints: [entry],
+      absWorkingDir: path.dirname(entry),
       bundle: true,
       write: false,
       format: 'iife',
@@ -57,7 +59,7 @@ async function bundle(entry: string): Promise<WidgetBundle> {
     return { code, gzipped: await gzipAsync(code, { level: 9 }), etag: `"${createHash('sha256').update(code).digest('base64url').slice(0, 27)}"` };
   } catch (error) {
     const failure = error as { errors?: Message[]; message?: string };
-    const detail = failure.errors !== undefined && failure.errors.length > 0 ? describe(failure.errors) : String(failure.message ?? error);
+    const detail = failure.errors !== undefined && failure.errors.length > 0 ? describe(failure.errors, path.dirname(entry)) : String(failure.message ?? error);
     throw new Error(`esbuild could not bundle ${entry}: ${detail}`, { cause: error });
   }
 }
