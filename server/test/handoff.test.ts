@@ -81,6 +81,8 @@ describe('human handoff', () => {
     await handoffs.until((h) => h.handoff?.by === owner.userId);
     const detail = await server.request('GET', `/api/v1/workspaces/${owner.workspaceId}/sessions/${sessionId}`, { token: owner.token });
     expect(detail.body.handoff).toMatchObject({ by: owner.userId });
+    const listed = await server.request('GET', `/api/v1/workspaces/${owner.workspaceId}/sessions?deploymentId=${deployment.id}`, { token: owner.token });
+    expect(listed.body.items[0]).toMatchObject({ id: sessionId, handoff: { by: owner.userId } });
 
     const requestsBefore = fake.requests.length;
     const waiting = await widget.timeout(10_000).emitWithAck('message', { text: 'I want to talk to a person' });

@@ -240,6 +240,8 @@ export interface SessionSummary {
   contactId: string;
   channel: ChannelKind;
   versionId: string;
+  /** Set while an operator has the conversation. */
+  handoff?: { by: string; at: number };
   createdAt: number;
   updatedAt: number;
 }

@@ -1,8 +1,8 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Handoff, SessionDetail, TranscriptEntry } from '../../api/index.js';
-import { SessionPage } from '../pages/SessionsPage.js';
-import { apiError, fakeServer, ME, type FakeRoute } from '../testing/fake-api.js';
+import { SessionPage, SessionsPage } from '../pages/SessionsPage.js';
+import { apiError, fakeServer, ME, renderWithApi, type FakeRoute } from '../testing/fake-api.js';
 import { fakeStudio, renderLive } from '../testing/fake-studio.js';
 
 afterEach(() => {
@@ -160,5 +160,25 @@ describe('SessionPage, live', () => {
     renderLive(<SessionPage ws="w1" sessionId="s1" />, server, fakeStudio());
     fireEvent.click(await screen.findByTestId('handoff-take'));
     expect((await screen.findByTestId('handoff-error')).textContent).toBe('The conversation was not taken over: taking conversations over needs the editor rolerequest id req-test');
+  });
+});
+
+describe('SessionsPage', () => {
+  it('marks the conversations an operator has taken over', async () => {
+    const server = fakeServer({
+      'GET /me': { body: ME },
+      'GET /workspaces/w1/sessions': {
+        body: {
+          items: [
+            { id: 's1', deploymentId: 'd1', contactId: 'ct1', channel: 'whatsapp', versionId: 'v1', createdAt: 1, updatedAt: 2, handoff: { by: 'u1', at: TAKEN_AT } },
+            { id: 's2', deploymentId: 'd1', contactId: 'ct2', channel: 'web', versionId: 'v1', createdAt: 1, updatedAt: 2 },
+          ],
+        },
+      },
+    });
+    renderWithApi(<SessionsPage ws="w1" />, server);
+    await screen.findByTestId('session-row-s1');
+    expect(screen.getByTestId('session-handoff-s1').textContent).toBe('operator');
+    expect(screen.queryByTestId('session-handoff-s2')).toBeNull();
   });
 });

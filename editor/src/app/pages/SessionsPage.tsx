@@ -9,6 +9,7 @@ import { OperatorComposer } from '../conversations/OperatorComposer.js';
 import { mergeEntries } from '../conversations/transcript-merge.js';
 import { useLiveConversation } from '../conversations/useLiveConversation.js';
 import { useStickToEnd } from '../conversations/useStickToEnd.js';
+import '../components/page-parts.css';
 import '../conversations/conversations.css';
 import { LiveIndicator } from '../live/studio-socket.js';
 import { hrefOf } from '../router.js';
@@ -58,7 +59,14 @@ export function SessionsPage({ ws }: { ws: string }) {
                     <code>{s.id.slice(0, 12)}</code>
                   </a>
                 </td>
-                <td>{s.channel}</td>
+                <td>
+                  {s.channel}
+                  {s.handoff !== undefined && (
+                    <span className="badge status-attention session-handoff" data-testid={`session-handoff-${s.id}`} title={`taken over since ${formatTime(s.handoff.at)}`}>
+                      operator
+                    </span>
+                  )}
+                </td>
                 <td>
                   <code>{s.contactId.slice(0, 12)}</code>
                 </td>
