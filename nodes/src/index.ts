@@ -38,4 +38,4 @@ export type { LlmConnection } from './providers/llm/types.js';
 export { createMemoryCapability, createMemoryHistoryStore, truncateHistory } from './providers/memory/index.js';
 export { createHttpCapability, HttpCapabilityError } from './providers/http/index.js';
 export type { HttpCapabilityOptions } from './providers/http/index.js';
-export { createDeployCapability, createMemoryDeployTarget } from './providers/deploy/index.js';
+export { createDeployCapability, createMemoryDeployTarget, SITE_NAME } from './providers/deploy/index.js';

@@ -83,10 +83,9 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHubControl 
         throw new NexusError('channel_unavailable', `channel "${connection.name}" points at deployment ${connection.deploymentId}, which no longer exists; connect it to another deployment`);
       }
       // The name a channel knows (WhatsApp profile name) is kept on the contact.
-      await store.contacts.upsert(connection.workspaceId, connection.kind, contact.externalId, now(), contact.name);
-      const session = await chat.open(deployment, connection.kind, contact.externalId);
+      const session = await chat.open(deployment, connection.kind, contact.externalId, contact.name);
       routes.set(session.id, { kind: connection.kind, connectionId: connection.id, contactExternalId: contact.externalId });
-      await chat.send(deployment, connection.kind, contact.externalId, message);
+      await chat.sendIn(session, deployment, message);
     },
     statusChanged(connection, status) {
       // `stopped` is stored only by an explicit stop (the route): an adapter stopping because the

@@ -33,12 +33,14 @@ export interface ChatTurn {
 
 export interface ChatService {
   /** Opens (or finds) the conversation of a contact with a deployment. */
-  open(deployment: Deployment, channel: ChannelKind, externalContactId: string): Promise<SessionInfo>;
+  open(deployment: Deployment, channel: ChannelKind, externalContactId: string, contactName?: string): Promise<SessionInfo>;
   /**
    * Runs one turn: stores the user message, runs the flow, answers with the replies. `listener`
    * sees the turn's events (tokens, replies, trace) as they happen.
    */
   send(deployment: Deployment, channel: ChannelKind, externalContactId: string, message: InboundMessage, listener?: (event: SessionEvent) => void): Promise<ChatTurn>;
+  /** `send` for a conversation the caller already opened (a channel that also named the contact). */
+  sendIn(session: SessionInfo, deployment: Deployment, message: InboundMessage): Promise<ChatTurn>;
   /** Starts the conversation again on the deployment's live version. */
   reset(deployment: Deployment, channel: ChannelKind, externalContactId: string): Promise<SessionInfo>;
   /** Stops accepting messages; running turns finish. */
@@ -75,8 +77,12 @@ export function createChatService(deps: { store: Store; runtime: SessionRuntime;
   const queue = createKeyedQueue(MAX_PENDING_PER_SESSION);
   let closed = false;
 
-  async function open(deployment: Deployment, channel: ChannelKind, externalContactId: string): Promise<SessionInfo> {
-    const contact = await store.contacts.upsert(deployment.workspaceId, channel, externalContactId, now());
+  function refuseWhenClosed(): void {
+    if (closed) throw new NexusError('runtime_closed', 'the server is shutting down; send the message again in a moment');
+  }
+
+  async function open(deployment: Deployment, channel: ChannelKind, externalContactId: string, contactName?: string): Promise<SessionInfo> {
+    const contact = await store.contacts.upsert(deployment.workspaceId, channel, externalContactId, now(), contactName);
     return store.sessions.open(deployment.workspaceId, { deploymentId: deployment.id, contactId: contact.id, channel, versionId: deployment.versionId });
   }
 
@@ -110,14 +116,30 @@ export function createChatService(deps: { store: Store; runtime: SessionRuntime;
   }
 
   /** The variables a flow collected become the contact's, for every later conversation and the editor. */
-  async function rememberVars(session: SessionInfo): Promise<void> {
+  /** Flow variables' defaults per published version (versions never change, so this never goes stale). */
+  const defaultsByVersion = new Map<string, Record<string, unknown>>();
+  async function defaultsOf(workspaceId: string, versionId: string): Promise<Record<string, unknown>> {
+    let defaults = defaultsByVersion.get(versionId);
+    if (defaults === undefined) {
+      defaults = (await store.versions.get(workspaceId, versionId))?.document.variables ?? {};
+      defaultsByVersion.set(versionId, defaults);
+      if (defaultsByVersion.size > 1000) defaultsByVersion.delete(defaultsByVersion.keys().next().value as string);
+    }
+    return defaults;
+  }
+
+  /** The variables a flow collected become the contact's, for every later conversation and the editor. */
+  async function rememberVars(session: SessionInfo, before: Record<string, unknown> | undefined): Promise<void> {
     try {
       const after = await store.sessions.get(session.workspaceId, session.id);
       const vars = after?.record?.context?.vars;
       if (after === undefined || vars === undefined) return;
-      // Only what the flow collected: values still equal to the flow's defaults say nothing about the person.
-      const defaults = (await store.versions.get(session.workspaceId, after.versionId))?.document.variables ?? {};
-      const collected = Object.fromEntries(Object.entries(vars).filter(([name, value]) => JSON.stringify(value) !== JSON.stringify(defaults[name])));
+      const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+      // Only what this turn changed, and not the flow's defaults: those say nothing about the person.
+      const changed = Object.entries(vars).filter(([name, value]) => before === undefined || !same(value, before[name]));
+      if (changed.length === 0) return;
+      const defaults = await defaultsOf(session.workspaceId, after.versionId);
+      const collected = Object.fromEntries(changed.filter(([name, value]) => !same(value, defaults[name])));
       if (Object.keys(collected).length > 0) await store.contacts.mergeVars(session.workspaceId, session.contactId, collected);
     } catch {
       // A courtesy for the contact list: the conversation itself is already stored.
@@ -171,7 +193,7 @@ export function createChatService(deps: { store: Store; runtime: SessionRuntime;
       const result = await runtime.dispatch(session.id, dispatched);
       await Promise.all(notices);
       replies.sort((a, b) => a.seq - b.seq);
-      await rememberVars(session);
+      await rememberVars(session, fresh.record?.context?.vars);
       return { sessionId: session.id, contactId: session.contactId, result, replies, duplicate: false, handedOff: false };
     } finally {
       events.emit({ type: 'typing', sessionId: session.id, on: false });
@@ -182,9 +204,13 @@ export function createChatService(deps: { store: Store; runtime: SessionRuntime;
   return {
     open,
     async send(deployment, channel, externalContactId, message, listener) {
-      if (closed) throw new NexusError('runtime_closed', 'the server is shutting down; send the message again in a moment');
+      refuseWhenClosed();
       const session = await open(deployment, channel, externalContactId);
       return queue.run(session.id, () => runTurn(session, deployment, message, listener));
+    },
+    async sendIn(session, deployment, message) {
+      refuseWhenClosed();
+      return queue.run(session.id, () => runTurn(session, deployment, message));
     },
     async reset(deployment, channel, externalContactId) {
       const session = await open(deployment, channel, externalContactId);

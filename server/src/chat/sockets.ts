@@ -3,7 +3,7 @@ import { Server, type Namespace, type Socket } from 'socket.io';
 import type { AppContext } from '../app-context.js';
 import { roleAtLeast } from '../auth/index.js';
 import type { WebChannel } from '../channels/web/web-channel.js';
-import { presentChannel } from '../http/routes/channels.js';
+import { presentChannels } from '../http/routes/channels.js';
 import { presentEntry } from './present.js';
 import { MAX_AUTH_BYTES, ackOf, authSize, forward } from './socket-helpers.js';
 import { thrownFailure } from './turn-errors.js';
@@ -132,8 +132,7 @@ function studioNamespace(ns: Namespace, ctx: AppContext): void {
       const member = typeof workspaceId === 'string' ? await ctx.store.members.get(workspaceId, userId) : undefined;
       if (member === undefined || typeof workspaceId !== 'string') return ack({ ok: false, error: { code: 'not_found', status: 404, message: 'no such workspace of yours' } });
       await socket.join(channelRoom(workspaceId));
-      const connections = await ctx.store.channels.list(workspaceId);
-      ack({ ok: true, items: connections.filter((c) => c.kind === 'whatsapp' || c.kind === 'whatsapp-cloud').map((c) => presentChannel(ctx, c)) });
+      ack({ ok: true, items: await presentChannels(ctx, workspaceId) });
     });
 
     socket.on('unwatch', (raw: unknown, ackArg: unknown) => {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { SITE_NAME } from '@nexusflow/nodes';
 
 /**
  * Where the local hosting target keeps generated apps, and the names it accepts. One folder per
@@ -6,8 +7,8 @@ import path from 'node:path';
  * rollback and serving a version is reading one folder.
  */
 
-/** A site name is a DNS label (the `core/deploy` node's rule). */
-export const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** A site name is a DNS label: the `core/deploy` node's own rule. */
+export const APP_NAME = SITE_NAME;
 /** Workspace ids are base64url (store/ids.ts); anything else never reaches the file system. */
 const WORKSPACE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 

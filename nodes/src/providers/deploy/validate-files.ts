@@ -15,7 +15,7 @@ export const MAX_PATH_CHARS = 256;
 /** Hosting targets a publish may name; `local` when it names none. */
 export const DEPLOY_TARGETS: readonly DeployTargetName[] = ['local', 'platform'];
 /** A site name becomes a DNS label (`<name>.sites.example`), so it follows label rules. */
-const NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+export const SITE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 function fail(message: string): NexusError {
   return new NexusError('capability_failed', `deploy.publish: ${message}`);
@@ -40,7 +40,7 @@ export function pathProblem(path: string): string | undefined {
 export function validatePublishRequest(value: unknown, limits: DeployLimits): { name: string; files: DeployFile[]; target: DeployTargetName } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('needs { name, files: [{ path, content }], target? }');
   const { name, files, target = 'local' } = value as { name?: unknown; files?: unknown; target?: unknown };
-  if (typeof name !== 'string' || !NAME.test(name)) {
+  if (typeof name !== 'string' || !SITE_NAME.test(name)) {
     throw fail(`name ${JSON.stringify(name)} must be 1 to 63 lowercase letters, digits or inner dashes, e.g. "my-site"`);
   }
   if (typeof target !== 'string' || !(DEPLOY_TARGETS as readonly string[]).includes(target)) {

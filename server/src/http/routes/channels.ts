@@ -33,6 +33,12 @@ export function presentChannel(ctx: AppContext, connection: ChannelConnection) {
   };
 }
 
+/** The workspace's connections as the editor lists them (the built-in web channel has no row of its own). */
+export async function presentChannels(ctx: AppContext, workspaceId: string) {
+  const connections = await ctx.store.channels.list(workspaceId);
+  return connections.filter((c) => c.kind === 'whatsapp' || c.kind === 'whatsapp-cloud').map((c) => presentChannel(ctx, c));
+}
+
 async function requireChannel(ctx: AppContext, workspaceId: string, id: string): Promise<ChannelConnection> {
   const connection = await ctx.store.channels.get(workspaceId, id);
   if (connection === undefined) throw notFound(`channel connection "${id}"`);
@@ -58,7 +64,7 @@ export const channelRoutes: RouteSpec[] = [
     tag: 'channels',
     access: { kind: 'workspace', role: 'viewer', scope: 'read' },
     async handle({ ctx, workspaceId }) {
-      return { items: (await ctx.store.channels.list(workspaceId)).filter((c) => c.kind === 'whatsapp' || c.kind === 'whatsapp-cloud').map((c) => presentChannel(ctx, c)) };
+      return { items: await presentChannels(ctx, workspaceId) };
     },
   },
   {

@@ -33,9 +33,8 @@ export const handoffRoutes: RouteSpec[] = [
     summary: 'Hands the conversation back to the flow',
     tag: 'sessions',
     access: { kind: 'workspace', role: 'editor', scope: 'write' },
-    async handle({ ctx, workspaceId, params, res }) {
+    async handle({ ctx, workspaceId, params }) {
       const session = await requireSession(ctx, workspaceId, params.sessionId ?? '');
-      res.status(200);
       return presentSession(await ctx.operators.handBack(session));
     },
   },
