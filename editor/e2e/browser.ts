@@ -25,3 +25,12 @@ export function screenshotName(prefix: string, testName: string): string {
   const slug = testName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
   return `${prefix}--${slug}`;
 }
+
+/** Signs in through the sign-in page and waits for the flows list. */
+export async function signIn(page: Page, serverUrl: string, account: { email: string; password: string }): Promise<void> {
+  await page.goto(`${serverUrl}/#/signin`);
+  await page.getByTestId('signin-email').fill(account.email);
+  await page.getByTestId('signin-password').fill(account.password);
+  await page.getByTestId('signin-submit').click();
+  await page.getByTestId('flows-list').waitFor();
+}

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClientFactory } from '../../server/src/channels/whatsapp-web/fake-client.js';
 import { createLocalTarget } from '../../server/src/hosting/local-target.js';
 import { deployFlow, flowOf, startTestServer, type TestServer } from '../../server/test/harness.js';
-import { keepScreenshot, launch, screenshotName } from './browser.js';
+import { keepScreenshot, launch, screenshotName, signIn } from './browser.js';
 
 /**
  * WhatsApp and generated apps in the editor, in Chromium against the real server. The server's WhatsApp Web client is
@@ -25,11 +25,7 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
   account = await server.signUp('Operator Ada');
   await deployFlow(server, account.workspaceId, flowOf('support', [{ id: 'echo', type: 'core/reply', config: { text: 'You said: {{ message.text }}' } }]), 'support-bot');
-  await page.goto(`${server.url}/#/signin`);
-  await page.getByTestId('signin-email').fill(account.email);
-  await page.getByTestId('signin-password').fill(account.password);
-  await page.getByTestId('signin-submit').click();
-  await page.getByTestId('flows-list').waitFor();
+  await signIn(page, server.url, account);
 });
 afterEach(async ({ task }) => {
   if (page !== undefined) await keepScreenshot(page, screenshotName('channels', task.name)).catch(() => undefined);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/test/harness.js';
-import { keepScreenshot, launch, screenshotName } from './browser.js';
+import { keepScreenshot, launch, screenshotName, signIn } from './browser.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -19,11 +19,7 @@ beforeAll(async () => {
   scratch = await mkdtemp(path.join(tmpdir(), 'nexusflow-e2e-'));
   account = await server.signUp('Grace');
   await server.ctx.store.ledger.adjust(account.workspaceId, 'e2e', 'bonus', 5000);
-  await page.goto(`${server.url}/#/signin`);
-  await page.getByTestId('signin-email').fill(account.email);
-  await page.getByTestId('signin-password').fill(account.password);
-  await page.getByTestId('signin-submit').click();
-  await page.getByTestId('flows-list').waitFor();
+  await signIn(page, server.url, account);
 });
 afterEach(async ({ task }) => {
   if (page !== undefined) await keepScreenshot(page, screenshotName('flow-editor', task.name)).catch(() => undefined);

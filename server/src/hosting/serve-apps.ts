@@ -4,6 +4,7 @@ import type express from 'express';
 import type { Request, Response } from 'express';
 import type { AppContext } from '../app-context.js';
 import { isAppName, isWorkspaceId, versionFolder } from './app-paths.js';
+import { escapeHtml } from '../http/escape-html.js';
 
 /**
  * Why generated apps are served sandboxed.
@@ -36,8 +37,6 @@ export const APP_CONTENT_SECURITY_POLICY = [
 /** The 404 page runs no script at all. */
 const NOT_FOUND_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'";
 const MAX_SEGMENT_CHARS = 256;
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function notFound(res: Response, what: string): void {
   res.status(404);

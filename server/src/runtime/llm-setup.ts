@@ -1,6 +1,7 @@
 import type { LlmConnection } from '@nexusflow/nodes';
 import { startFakeLlmServer, type FakeLlmServer, type FakeRequest } from '@nexusflow/nodes/testing';
 import type { ServerConfig } from '../config/config.js';
+import { escapeHtml } from '../http/escape-html.js';
 
 /** What the editor and `/api/v1/providers` show about one provider. */
 export interface ProviderStatus {
@@ -29,8 +30,6 @@ function lastUserText(request: FakeRequest): string {
   }
   return '';
 }
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** What the demo model "builds" when a flow asks for app files (the app-builder example): a page showing the request. */
 function demoApp(description: string): string {
