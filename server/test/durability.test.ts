@@ -100,7 +100,11 @@ describe('crash and restart (C-01, C-02, B-06)', () => {
       return entries.some((e) => e.text === 'second') ? entries : undefined;
     });
     expect(transcript.map((e) => `${e.role}:${e.text}`)).toEqual(['user:hello', 'bot:first', 'bot:second']);
-    const record = (await store.sessions.byId(session.id))?.record;
+    // The last reply is stored (and handed to its channel) before the step ends and the record is saved.
+    const record = await until('the turn to end', async () => {
+      const latest = (await store.sessions.byId(session.id))?.record;
+      return latest?.status === 'running' ? undefined : latest;
+    });
     expect(record?.status).toBe('idle');
   }, 120_000);
 });
