@@ -4,6 +4,7 @@ import type { createFailureThrottle, createTokenService } from './auth/index.js'
 import type { ChannelHubControl } from './channels/channel-hub.js';
 import type { OperatorDesk } from './channels/operator.js';
 import type { ChatService } from './chat/chat-service.js';
+import type { Cluster } from './cluster/cluster.js';
 import type { ServerConfig } from './config/config.js';
 import type { ServerMetrics } from './observability/metrics.js';
 import type { FlowHost } from './runtime/flow-host.js';
@@ -18,6 +19,8 @@ export interface AppContext {
   logger: Logger;
   metrics: ServerMetrics;
   events: SessionEvents;
+  /** The other server processes (Redis), or this one alone. */
+  cluster: Cluster;
   host: FlowHost;
   chat: ChatService;
   /** Channel connections (WhatsApp ...) and where replies go. */

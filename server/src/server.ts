@@ -16,6 +16,7 @@ import { createChatService } from './chat/chat-service.js';
 import { mountChatHttp } from './chat/chat-http.js';
 import { mountOpenAiCompat } from './chat/openai-compat.js';
 import { attachSockets } from './chat/sockets.js';
+import { createSingleProcess, joinCluster } from './cluster/cluster.js';
 import type { ServerConfig } from './config/config.js';
 import { seedDemo } from './demo/seed-demo.js';
 import { createServerHosting } from './hosting/hosting-target.js';
@@ -59,12 +60,26 @@ const HOLD_SWEEP_EVERY_MS = 60_000;
 async function jwtSecret(config: ServerConfig): Promise<string> {
   if (config.jwtSecret !== undefined) return config.jwtSecret;
   const file = path.join(config.dataDir, 'jwt-secret');
-  const existing = await readFile(file, 'utf8').catch(() => undefined);
-  if (existing !== undefined && existing.trim().length >= 32) return existing.trim();
-  const secret = randomBytes(48).toString('base64url');
-  await writeFile(file, secret, { mode: 0o600 });
-  await chmod(file, 0o600);
-  return secret;
+  // Of several processes starting at once on one data directory, the first creates the file
+  // (exclusively) and the others read it, so a token signed by one is valid on all.
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const existing = await readFile(file, 'utf8').catch(() => undefined);
+    if (existing !== undefined && existing.trim().length >= 32) return existing.trim();
+    // A short file may be another process's write in progress: give it half a second, then replace it.
+    const waitForOther = existing !== undefined && attempt < 10;
+    const secret = randomBytes(48).toString('base64url');
+    try {
+      if (waitForOther) throw Object.assign(new Error('being written'), { code: 'EEXIST' });
+      await writeFile(file, secret, { mode: 0o600, flag: existing === undefined ? 'wx' : 'w' });
+      await chmod(file, 0o600);
+      return secret;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // Another process is writing it right now.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`${file} could not be read or written as a sign-in secret; check the data directory, or set JWT_SECRET`);
 }
 
 /**
@@ -90,7 +105,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const metrics = createMetrics();
     // The address in webhook URLs and app links; the listening address once known, unless PUBLIC_URL says otherwise.
     let publicUrl = config.publicUrl ?? '';
-    const events = createSessionEvents();
+    // With REDIS_URL, this process joins the others: shared lines, events, caches and rate limits.
+    const cluster = config.redisUrl === undefined
+      ? createSingleProcess(createSessionEvents())
+      : await joinCluster({ config: { ...config, redisUrl: config.redisUrl }, logger, events: createSessionEvents(), sessions: store.sessions });
+    cleanups.unshift(() => cluster.close());
+    const events = cluster.events;
     const host = createFlowHost({
       store,
       events,
@@ -108,7 +128,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       now,
     });
     cleanups.unshift(() => host.close());
-    const chat = createChatService({ store, runtime: host.runtime, events, now });
+    const chat = createChatService({ store, runtime: host.runtime, events, now, line: cluster.line });
+    cluster.bus.on((notice) => {
+      if (notice.type === 'plugins.changed') host.registries.invalidate(notice.workspaceId);
+      else host.forgetCaches(notice.type === 'reconnected' ? undefined : notice.workspaceId);
+    });
     const channels = createChannelHub({ store, chat, logger, now, factories: adapterFactories({ config, store, logger, now, ...(options.channels === undefined ? {} : { options: options.channels }) }) });
     cleanups.unshift(() => channels.close());
     host.setOutbound((target, key, message) => channels.deliver(target, key, message, 'flow'));
@@ -118,6 +142,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       logger,
       metrics,
       events,
+      cluster,
       host,
       chat,
       channels,
@@ -159,11 +184,17 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     // WhatsApp connections start in the background: a slow browser never delays the server.
     void channels.startAll().catch((error: unknown) => logger.error({ err: error }, 'could not start the channel connections'));
 
-    // Turns a crash left running finish now, each step in flight re-run at most once.
-    void host.runtime.resumeInterrupted().then(
-      (resumed) => resumed.size > 0 && logger.info({ sessions: resumed.size }, 'resumed conversations interrupted by a stop'),
-      (error: unknown) => logger.error({ err: error }, 'could not resume interrupted conversations'),
-    );
+    // Turns a crash left running finish now, each step in flight re-run at most once. With other
+    // processes about, only turns nobody is running (their process died) are taken over, now and
+    // whenever a process dies later.
+    if (cluster.mode === 'single') {
+      void host.runtime.resumeInterrupted().then(
+        (resumed) => resumed.size > 0 && logger.info({ sessions: resumed.size }, 'resumed conversations interrupted by a stop'),
+        (error: unknown) => logger.error({ err: error }, 'could not resume interrupted conversations'),
+      );
+    } else {
+      cluster.startSweeper({ listRunning: () => store.sessions.listRunning(), resume: (sessionId) => host.runtime.resume(sessionId) });
+    }
     const sweeper = setInterval(() => {
       store.ledger.sweepExpired().then(
         (released) => released > 0 && logger.info({ released }, 'released expired credit holds'),

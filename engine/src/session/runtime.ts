@@ -41,6 +41,11 @@ export interface SessionRuntime {
   dispatch(sessionKey: string, message: ChatMessage): Promise<TurnResult>;
   /** Finishes the turns a stopped runtime left running in the store. */
   resumeInterrupted(): Promise<Map<string, TurnResult>>;
+  /**
+   * Finishes one session's interrupted turn (another server process died running it): the step in
+   * flight runs at most once more. Undefined when the session has no turn running.
+   */
+  resume(sessionKey: string): Promise<TurnResult | undefined>;
   /** Forgets a session's position and variables; its next message starts a new conversation. */
   reset(sessionKey: string): Promise<void>;
   /** Refuses new messages and waits for the running turns to finish. */
@@ -148,6 +153,10 @@ export function createSessionRuntime(options: SessionRuntimeOptions): SessionRun
         }),
       );
       return results;
+    },
+    async resume(key) {
+      guard();
+      return queue.run(key, () => resumeOne(key));
     },
     async reset(key) {
       guard();

@@ -81,6 +81,23 @@ describe('resuming after a runtime stopped mid-turn', () => {
     expect(trace.find((e) => e.type === 'node.entered' && e.nodeId === 'work')).toMatchObject({ attempt: 2 });
   });
 
+  it('resumes one session by key (another process died running it) and leaves idle sessions alone', async () => {
+    const shared = createMemorySessionStore();
+    const first = killableStore(shared);
+    const before = dedupingProvider(() => new Promise(() => {}));
+    void runtimeOn(first.store, before.provider).dispatch('w:bob', { text: 'order 7' });
+    await until(() => before.delivered.length === 1, 'the first send');
+    first.kill();
+
+    const after = dedupingProvider(async () => 'ok');
+    const runtime = runtimeOn(shared, after.provider);
+    expect(await runtime.resume('w:bob')).toMatchObject({ status: 'ended' });
+    expect(after.delivered).toEqual(['w:bob/1/1/work/send', 'w:bob/1/2/done/send']);
+    // Nothing is running any more: a second resume does nothing.
+    expect(await runtime.resume('w:bob')).toBeUndefined();
+    expect(await runtime.resume('w:nobody')).toBeUndefined();
+  });
+
   it('does not run a step a third time: it fails with step_interrupted through its error port', async () => {
     const shared = createMemorySessionStore();
     const hang = () => new Promise(() => {});

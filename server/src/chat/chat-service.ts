@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { NexusError, createKeyedQueue, type SessionRuntime, type TurnResult } from '@nexusflow/engine';
+import { NexusError, type SessionRuntime, type TurnResult } from '@nexusflow/engine';
+import { MAX_PENDING_PER_SESSION, createLocalSessionLine, type SessionLine } from '../cluster/session-line.js';
 import { ApiError } from '../http/api-error.js';
 import type { SessionEvent, SessionEvents } from '../runtime/session-events.js';
 import type { ChannelKind, Deployment, SessionInfo, Store, TranscriptEntry } from '../store/types.js';
 
 /** Longest user message a channel may send, in characters. */
 export const MAX_MESSAGE_CHARS = 8000;
-/** Messages that may wait behind a session's running turn before `queue_full`. */
-export const MAX_PENDING_PER_SESSION = 100;
 /** What a person reads when their conversation had to start again on a new version of the flow. */
 export const CONVERSATION_RESTARTED = 'This bot was updated while we were talking, so our conversation starts again from the beginning.';
 
@@ -71,10 +70,11 @@ export function checkMessage(value: unknown): InboundMessage {
  * stays on the flow version it started on; between conversations (no turn running, not parked
  * on a wait) it moves to the deployment's live version, so publishing never resets anyone mid-way.
  */
-export function createChatService(deps: { store: Store; runtime: SessionRuntime; events: SessionEvents; now?: () => number }): ChatService {
+export function createChatService(deps: { store: Store; runtime: SessionRuntime; events: SessionEvents; now?: () => number; line?: SessionLine }): ChatService {
   const { store, runtime, events } = deps;
   const now = deps.now ?? Date.now;
-  const queue = createKeyedQueue(MAX_PENDING_PER_SESSION);
+  // One turn at a time per conversation, in arrival order: in memory, or across processes (Redis).
+  const queue = deps.line ?? createLocalSessionLine(MAX_PENDING_PER_SESSION);
   let closed = false;
 
   function refuseWhenClosed(): void {
@@ -181,7 +181,7 @@ export function createChatService(deps: { store: Store; runtime: SessionRuntime;
       return { sessionId: session.id, contactId: session.contactId, result: { status, turn: fresh.record?.turn ?? 0, steps: 0 }, replies, duplicate: false, handedOff: true };
     }
     const notices: Promise<void>[] = [];
-    const stop = events.on(session.id, (event) => {
+    const stop = events.onLocal(session.id, (event) => {
       if (event.type === 'reply') replies.push(event.entry);
       else if (event.type === 'trace' && event.event.type === 'session.notice') notices.push(tellNotice(session, event.event.turn, event.event.message));
       listener?.(event);

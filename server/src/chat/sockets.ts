@@ -156,6 +156,8 @@ export function attachSockets(http: HttpServer, ctx: AppContext, web: WebChannel
     // no namespace uses cookies or other ambient credentials: /chat authenticates with the
     // publishable key and /studio with a JWT in `auth`, which another site's page does not have.
     cors: { origin: '*', credentials: false },
+    // Several processes: broadcasts to rooms (channel statuses) reach every process's sockets.
+    ...(ctx.cluster.socketAdapter === undefined ? {} : { adapter: ctx.cluster.socketAdapter }),
   });
   web.attach(io.of('/chat'));
   const studio = io.of('/studio');

@@ -9,7 +9,7 @@ export interface ChatFailure {
   message: string;
 }
 
-const STATUS: Record<string, number> = { insufficient_credits: 402, queue_full: 429, runtime_closed: 503, sandbox_busy: 503, session_unrecoverable: 409 };
+const STATUS: Record<string, number> = { insufficient_credits: 402, queue_full: 429, runtime_closed: 503, sandbox_busy: 503, session_unrecoverable: 409, cluster_unavailable: 503, session_taken_over: 409 };
 
 /**
  * The failure a person should see for a turn: lack of credits wins even when the flow handled it

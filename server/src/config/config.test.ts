@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, defaultSandboxWorkers, loadConfig } from './config.js';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -34,6 +34,25 @@ describe('loadConfig', () => {
     expect(problems({ NODE_ENV: 'production' })).toEqual([expect.stringContaining('JWT_SECRET is required when NODE_ENV=production')]);
     const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) });
     expect(config.demo).toBe(false);
+  });
+
+  it('reads the scale-out settings: Redis URL, key prefix and lease, with clear problems', () => {
+    const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2', REDIS_KEY_PREFIX: 'acme:', CLUSTER_LEASE_MS: '4000' }, '/srv');
+    expect(config).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379/2', redisKeyPrefix: 'acme:', clusterLeaseMs: 4000 });
+    expect(loadConfig({}, '/srv')).toMatchObject({ redisKeyPrefix: 'nf:', clusterLeaseMs: 15_000 });
+    const found = problems({ REDIS_URL: 'http://cache', REDIS_KEY_PREFIX: 'a b', CLUSTER_LEASE_MS: '10' });
+    expect(found).toHaveLength(3);
+    expect(found.join('\n')).toContain('REDIS_URL must be a URL starting with redis:// or rediss://');
+    expect(found.join('\n')).toContain('REDIS_KEY_PREFIX must be');
+    expect(found.join('\n')).toContain('CLUSTER_LEASE_MS');
+  });
+
+  it('sizes the sandbox pool to the machine: one worker per core, at most 8, fewer when memory is short', () => {
+    const GiB = 1024 ** 3;
+    expect(defaultSandboxWorkers(2, 24 * GiB)).toBe(2);
+    expect(defaultSandboxWorkers(32, 256 * GiB)).toBe(8);
+    expect(defaultSandboxWorkers(16, 4 * GiB)).toBe(3);
+    expect(defaultSandboxWorkers(4, 512 * 1024 ** 2)).toBe(1);
   });
 
   it('hides credentials of a bad MongoDB URI in its message', () => {

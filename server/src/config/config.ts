@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import path from 'node:path';
 
 /** Everything the server reads from its environment, validated once at start. */
@@ -9,6 +9,10 @@ export interface ServerConfig {
   dataDir: string;
   mongodbUri?: string;
   redisUrl?: string;
+  /** Prefix of every Redis key and channel, so installations can share one Redis. */
+  redisKeyPrefix: string;
+  /** How long a process that stopped answering keeps its conversations before another takes over. */
+  clusterLeaseMs: number;
   /** Absent outside production: the server keeps a generated secret under `dataDir`. */
   jwtSecret?: string;
   jwtPrevious?: { secret: string; until: number };
@@ -43,6 +47,17 @@ export interface ServerConfig {
   killAt: string[];
 }
 
+/** Worst case of one sandbox worker: Node itself, its warm isolates and one step at its 512 MiB cap. */
+const WORKER_BUDGET_BYTES = 600 * 1024 * 1024;
+
+/**
+ * Sandbox workers sized to the machine: one per core (steps are CPU-bound), at most 8, and no more
+ * than half the memory can hold at a worker's worst case.
+ */
+export function defaultSandboxWorkers(cores = availableParallelism(), memoryBytes = totalmem()): number {
+  return Math.max(1, Math.min(cores, 8, Math.floor((memoryBytes * 0.5) / WORKER_BUDGET_BYTES)));
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`the server configuration has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee "Configuration" in README.md.`);
@@ -57,6 +72,8 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   DATA_DIR: 'where the SQLite database and generated secrets live (default ./data)',
   MONGODB_URI: 'use MongoDB (a replica set) instead of SQLite',
   REDIS_URL: 'Redis for several server processes (scaling out)',
+  REDIS_KEY_PREFIX: 'prefix of every Redis key and channel (default nf:)',
+  CLUSTER_LEASE_MS: 'how long a server process that stopped answering keeps its conversations before another takes over (default 15000)',
   JWT_SECRET: 'secret that signs sign-in tokens, at least 32 characters; required when NODE_ENV=production',
   JWT_PREVIOUS_SECRET: 'the secret before a rotation, accepted until JWT_PREVIOUS_UNTIL',
   JWT_PREVIOUS_UNTIL: 'ISO date-time when JWT_PREVIOUS_SECRET stops being accepted',
@@ -74,7 +91,7 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   AUTH_FAILURES_PER_15_MINUTES: 'failed sign-ins or API keys per address, email or key prefix before 429 (default 20)',
   SHUTDOWN_GRACE_MS: 'how long SIGTERM waits for running steps (default 10000)',
   HTTP_HEADERS_TIMEOUT_MS: 'how long a client may take to send request headers before 408 and close (default 15000)',
-  SANDBOX_WORKERS: 'sandbox worker processes for plugin steps (default: CPU count)',
+  SANDBOX_WORKERS: 'sandbox worker processes for plugin steps, per server process (default: sized to the machine: CPU count, at most 8, fewer when memory is short; divide by the server processes sharing a machine)',
   DEMO: '0 to skip the demo workspace on first start (default 1 outside production)',
   PAYMENT_WEBHOOK_SECRET: 'HMAC secret of the payment provider webhook (POST /api/v1/webhooks/payments)',
   PUBLIC_URL: 'the address people reach this server at, e.g. https://bots.example.com (webhook URLs, links to generated apps; default: the listening address)',
@@ -154,7 +171,9 @@ export function loadConfig(env: Env, cwd = process.cwd()): ServerConfig {
     },
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     httpHeadersTimeoutMs: integer('HTTP_HEADERS_TIMEOUT_MS', 15_000, 500, 120_000),
-    sandboxWorkers: integer('SANDBOX_WORKERS', Math.max(1, Math.min(availableParallelism(), 8)), 1, 64),
+    sandboxWorkers: integer('SANDBOX_WORKERS', defaultSandboxWorkers(), 1, 64),
+    redisKeyPrefix: get('REDIS_KEY_PREFIX') ?? 'nf:',
+    clusterLeaseMs: integer('CLUSTER_LEASE_MS', 15_000, 500, 600_000),
     demo: flag('DEMO', !production),
     whatsappChromiumPath: get('WHATSAPP_CHROMIUM_PATH') ?? '/usr/bin/chromium',
     killAt: envName === 'test' ? (get('NEXUSFLOW_KILL_AT') ?? '').split(',').filter((k) => k !== '') : [],
@@ -166,6 +185,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): ServerConfig {
   if (publicUrl !== undefined) config.publicUrl = publicUrl.replace(/\/+$/, '');
   const redis = url('REDIS_URL', ['redis:', 'rediss:']);
   if (redis !== undefined) config.redisUrl = redis;
+  if (!/^[\w:.-]{0,64}$/.test(config.redisKeyPrefix)) problems.push(`REDIS_KEY_PREFIX must be at most 64 letters, digits or "_:.-", e.g. nf:; got ${JSON.stringify(config.redisKeyPrefix)}`);
 
   for (const origin of config.corsOrigins) {
     if (origin !== '*' && url(`CORS_ORIGINS (${origin})`, ['http:', 'https:']) === undefined) continue;

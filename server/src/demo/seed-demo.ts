@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { compileFlow, loadPluginFromSource, type FlowDocument } from '@nexusflow/engine';
 import type { AppContext } from '../app-context.js';
 import { hashPassword } from '../auth/index.js';
+import { StoreError } from '../store/errors.js';
 
 /** The repository's examples folder (the same relative place from src/ and from dist/). */
 export const EXAMPLES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples');
@@ -21,14 +22,19 @@ export async function seedDemo(ctx: AppContext, print: (line: string) => void): 
   const { store, logger } = ctx;
   if ((await store.workspaces.listIds()).length > 0) return false;
   const password = randomBytes(9).toString('base64url');
-  const user = await store.users.create({ email: DEMO_EMAIL, name: 'Demo', passwordHash: await hashPassword(password) });
+  const user = await store.users.create({ email: DEMO_EMAIL, name: 'Demo', passwordHash: await hashPassword(password) }).catch((error: unknown) => {
+    // Several processes started at once on an empty store: one of them seeds, the others go on.
+    if (error instanceof StoreError && error.code === 'conflict') return undefined;
+    throw error;
+  });
+  if (user === undefined) return false;
   const workspace = await store.workspaces.create({ name: 'Demo workspace', ownerId: user.id });
   await store.ledger.adjust(workspace.id, 'demo:welcome', 'bonus', DEMO_CREDITS, { note: 'demo workspace credits' });
 
   try {
     const acme = await loadPluginFromSource(path.join(EXAMPLES_DIR, 'plugins', 'acme'));
     await store.plugins.put(workspace.id, { name: acme.manifest.name, version: acme.manifest.version, manifest: acme.manifest, code: acme.code.code, codeHash: acme.code.codeHash });
-    ctx.host.registries.invalidate(workspace.id);
+    ctx.cluster.bus.announce({ type: 'plugins.changed', workspaceId: workspace.id });
   } catch (error) {
     logger.warn({ err: error }, 'the example plugin could not be built; flows that need it are skipped');
   }

@@ -58,6 +58,7 @@ const ENGINE_STATUS: Record<string, number> = {
   flow_invalid: 400,
   plugin_invalid: 400,
   session_unrecoverable: 409,
+  cluster_unavailable: 503,
 };
 
 /** Maps whatever a handler threw to an ApiError; unknown errors become a 500 without their text in production. */
@@ -70,6 +71,7 @@ export function toApiError(error: unknown, production: boolean): ApiError {
   if (error instanceof StoreError) {
     if (error.code === 'conflict') return new ApiError(409, 'conflict', error.message);
     if (error.code === 'not_found') return new ApiError(404, 'not_found', error.message);
+    if (error.code === 'fenced') return new ApiError(409, 'session_taken_over', error.message);
     return new ApiError(503, 'storage_unavailable', `storage is unavailable: ${error.message}; try again shortly`, undefined, { 'Retry-After': '5' });
   }
   if (error instanceof NexusError) {

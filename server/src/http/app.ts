@@ -113,7 +113,15 @@ export function createHttpApp(ctx: AppContext, routes: readonly RouteSpec[], ext
   app.get('/healthz', async (req, res) => {
     try {
       await ctx.store.ping();
-      res.json({ status: ctx.draining ? 'draining' : 'ok', store: ctx.store.kind, providers: ctx.llm.status().map((s) => ({ provider: s.provider, mode: s.mode })) });
+      const redis = await ctx.cluster.redisStatus();
+      // Without Redis this process cannot take chat turns in order with the others: a load balancer should look elsewhere.
+      res.status(redis === 'down' ? 503 : 200).json({
+        status: ctx.draining ? 'draining' : redis === 'down' ? 'degraded' : 'ok',
+        store: ctx.store.kind,
+        redis,
+        process: ctx.cluster.processId,
+        providers: ctx.llm.status().map((s) => ({ provider: s.provider, mode: s.mode })),
+      });
     } catch (error) {
       sendError(res, req, toApiError(error, ctx.config.env === 'production'));
     }
@@ -125,7 +133,14 @@ export function createHttpApp(ctx: AppContext, routes: readonly RouteSpec[], ext
 
   const limiterMessage = (what: string) => (req: Request, res: Response) =>
     sendError(res, req, new ApiError(429, 'rate_limited', `too many requests ${what}; slow down and retry after the Retry-After seconds`));
+  // Several processes count together in Redis; while Redis is away, requests pass (and it is logged)
+  // rather than the whole API failing with it.
+  const shared = (name: string) => {
+    const store = ctx.cluster.rateLimitStore(name);
+    return store === undefined ? {} : { store, passOnStoreError: true };
+  };
   const perIp = rateLimit({
+    ...shared('ip'),
     windowMs: 60_000,
     limit: ctx.config.rateLimits.perIpPerMinute,
     standardHeaders: 'draft-8',
@@ -134,6 +149,7 @@ export function createHttpApp(ctx: AppContext, routes: readonly RouteSpec[], ext
     handler: limiterMessage('from this address'),
   });
   const perKey = rateLimit({
+    ...shared('key'),
     windowMs: 60_000,
     limit: ctx.config.rateLimits.perKeyPerMinute,
     standardHeaders: 'draft-8',

@@ -62,6 +62,8 @@ export interface FlowHost {
   sandbox: SandboxPool;
   /** Studio test chats: drafts run in memory, for the person editing them. */
   tests: TestSessions;
+  /** Drops cached flow documents (another process published); all of them without a workspace. */
+  forgetCaches(workspaceId?: string): void;
   /** Where replies go besides the transcript (the channel hub, once built). */
   setOutbound(router: OutboundRouter): void;
   /** Stops taking turns, waits for the running ones, flushes traces, stops the sandbox. */
@@ -99,7 +101,7 @@ export function createFlowHost(options: FlowHostOptions): FlowHost {
   const sandbox = options.sandbox ?? createSandboxPool({ size: options.sandboxWorkers });
   const registries = createPluginRegistries({ store, core: options.corePlugin, ...(options.extraPlugins === undefined ? {} : { extra: options.extraPlugins }) });
   const workspaceOfSession = new Map<string, string>();
-  const versionCache = new Map<string, FlowDocument>();
+  const versionCache = new Map<string, { workspaceId: string; flow: FlowDocument }>();
   const trace = createTraceRecorder({ store, events, metrics: options.metrics, logger, workspaceOf: (id) => workspaceOfSession.get(id) });
   let outbound: OutboundRouter | undefined;
   const channel = createServerChannel({ store, events, now, kill: options.kill, outbound: () => outbound });
@@ -133,7 +135,7 @@ export function createFlowHost(options: FlowHostOptions): FlowHost {
       if (session === undefined) throw new NexusError('session_unrecoverable', `session ${sessionKey} does not exist`);
       workspaceOfSession.set(session.id, session.workspaceId);
       if (workspaceOfSession.size > 100_000) workspaceOfSession.delete(workspaceOfSession.keys().next().value as string);
-      let flow = versionCache.get(session.versionId);
+      let flow = versionCache.get(session.versionId)?.flow;
       if (flow === undefined) {
         let version = await store.versions.get(session.workspaceId, session.versionId);
         if (version === undefined) {
@@ -147,7 +149,7 @@ export function createFlowHost(options: FlowHostOptions): FlowHost {
           logger.warn({ sessionId: session.id, missingVersionId: session.versionId, versionId: version.id }, 'the flow version of a conversation is gone; it moves to the live version');
         }
         flow = version.document;
-        versionCache.set(version.id, flow);
+        versionCache.set(version.id, { workspaceId: session.workspaceId, flow });
       }
       return {
         workspaceId: session.workspaceId,
@@ -165,6 +167,10 @@ export function createFlowHost(options: FlowHostOptions): FlowHost {
     registries,
     sandbox,
     tests,
+    forgetCaches(workspaceId) {
+      for (const [versionId, cached] of versionCache) if (workspaceId === undefined || cached.workspaceId === workspaceId) versionCache.delete(versionId);
+      if (workspaceId === undefined) registries.invalidateAll();
+    },
     setOutbound(router) {
       outbound = router;
     },

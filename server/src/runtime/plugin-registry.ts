@@ -9,6 +9,7 @@ export interface PluginRegistries {
   core: LoadedPlugin;
   forWorkspace(workspaceId: string): Promise<NodeTypeRegistry>;
   invalidate(workspaceId: string): void;
+  invalidateAll(): void;
 }
 
 export function createPluginRegistries(deps: { store: Store; core: LoadedPlugin; extra?: LoadedPlugin[] }): PluginRegistries {
@@ -40,6 +41,9 @@ export function createPluginRegistries(deps: { store: Store; core: LoadedPlugin;
     },
     invalidate(workspaceId) {
       cache.delete(workspaceId);
+    },
+    invalidateAll() {
+      cache.clear();
     },
   };
 }

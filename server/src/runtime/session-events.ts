@@ -22,6 +22,8 @@ export interface SessionEvents {
   emit(event: SessionEvent): void;
   /** Listens to one session; returns the function that stops listening. */
   on(sessionId: string, listener: (event: SessionEvent) => void): () => void;
+  /** Listens to what happens on this process only (a turn collecting its own replies). */
+  onLocal(sessionId: string, listener: (event: SessionEvent) => void): () => void;
   /** Listens to every session (metrics, logs). */
   onAny(listener: (event: SessionEvent) => void): () => void;
 }
@@ -36,6 +38,10 @@ export function createSessionEvents(): SessionEvents {
       emitter.emit(ANY, event);
     },
     on(sessionId, listener) {
+      emitter.on(sessionId, listener);
+      return () => emitter.off(sessionId, listener);
+    },
+    onLocal(sessionId, listener) {
       emitter.on(sessionId, listener);
       return () => emitter.off(sessionId, listener);
     },

@@ -1,5 +1,6 @@
 import type { CreditLedger, HistoryStore, KvStore, LedgerEntry, SecretStore, SessionRecord, SessionStore, TraceEvent } from '@nexusflow/engine';
 import type { FlowDocument, PluginManifest } from '@nexusflow/schemas';
+import { fenceOf } from './fence-scope.js';
 
 /**
  * Repository interfaces of the server. Two implementations (SQLite, MongoDB through mongoose) pass
@@ -361,8 +362,17 @@ export interface SessionRepository {
   /** By id alone: the engine's session store only knows the key. */
   byId(id: string): Promise<SessionInfo | undefined>;
   list(workspaceId: string, query?: PageQuery & { deploymentId?: string; contactId?: string }): Promise<Page<Omit<SessionInfo, 'record'>>>;
-  /** Writes the engine record (atomic per session). */
-  saveRecord(id: string, record: SessionRecord): Promise<void>;
+  /**
+   * Writes the engine record (atomic per session). With `fence`, the write happens only while that
+   * token is the session's latest (`claim`); otherwise it throws a `fenced` StoreError.
+   */
+  saveRecord(id: string, record: SessionRecord, fence?: number): Promise<void>;
+  /**
+   * Takes the next fencing token of a session (1, 2, 3 ...): a process about to run a turn claims
+   * one, and every record it saves carries it, so a process that lost the conversation to another
+   * (paused, cut off from Redis) can no longer overwrite it. Throws `not_found` for no session.
+   */
+  claim(id: string): Promise<number>;
   /** Moves a conversation to another version (between conversations only). */
   setVersion(workspaceId: string, id: string, versionId: string): Promise<void>;
   /** Starts (a `Handoff`) or ends (`null`) an operator's takeover; answers the session, or undefined when it is not in the workspace. */
@@ -500,7 +510,7 @@ export function sessionStoreOf(store: Store): SessionStore {
       return (await store.sessions.byId(key))?.record;
     },
     async save(record) {
-      await store.sessions.saveRecord(record.key, record);
+      await store.sessions.saveRecord(record.key, record, fenceOf(record.key));
     },
     listRunning: () => store.sessions.listRunning(),
   };

@@ -106,7 +106,7 @@ export const pluginRoutes: RouteSpec[] = [
       });
       const enabled = input.enabled ?? (existing === undefined ? true : existing.enabled);
       if (stored.enabled !== enabled) stored = (await ctx.store.plugins.setEnabled(workspaceId, stored.name, enabled)) ?? stored;
-      ctx.host.registries.invalidate(workspaceId);
+      ctx.cluster.bus.announce({ type: 'plugins.changed', workspaceId });
       if (existing === undefined) return presentStored(stored);
       res.status(200).json(presentStored(stored));
       return undefined;
@@ -123,7 +123,7 @@ export const pluginRoutes: RouteSpec[] = [
       const name = params.name ?? '';
       const updated = await ctx.store.plugins.setEnabled(workspaceId, name, (body as { enabled: boolean }).enabled);
       if (updated === undefined) throw notFound(`plugin "${name}"`);
-      ctx.host.registries.invalidate(workspaceId);
+      ctx.cluster.bus.announce({ type: 'plugins.changed', workspaceId });
       return presentStored(updated);
     },
   },
@@ -136,7 +136,7 @@ export const pluginRoutes: RouteSpec[] = [
     async handle({ ctx, workspaceId, params }) {
       const name = params.name ?? '';
       if (!(await ctx.store.plugins.delete(workspaceId, name))) throw notFound(`plugin "${name}"`);
-      ctx.host.registries.invalidate(workspaceId);
+      ctx.cluster.bus.announce({ type: 'plugins.changed', workspaceId });
       return undefined;
     },
   },

@@ -34,6 +34,7 @@ export const versionRoutes: RouteSpec[] = [
         createdBy: actor,
         ...(note === undefined ? {} : { note }),
       });
+      ctx.cluster.bus.announce({ type: 'flow.published', workspaceId, flowId: flow.id });
       return presentVersion(version);
     },
   },

@@ -1,6 +1,7 @@
 import type { SessionRecord, TraceEvent } from '@nexusflow/engine';
 import { describe, expect, it } from 'vitest';
 import { sessionStoreOf, type ChannelKind, type Store } from '../types.js';
+import { withFence } from '../fence-scope.js';
 import { expectNonIncreasing, newWorkspace, unique, useStore, walkPages } from './helpers.js';
 import type { OpenStore } from './types.js';
 
@@ -76,6 +77,33 @@ export function sessionsContract(open: OpenStore): void {
       const moved = await store().sessions.get(W, session.id);
       expect(moved).toMatchObject({ versionId: 'v9', record: idle });
       expect(moved!.updatedAt).toBeGreaterThanOrEqual(session.updatedAt);
+    });
+
+    it('fences record writes: only the latest claimed token may save, and the refusal names the takeover', async () => {
+      const { workspace } = await newWorkspace(store());
+      const W = workspace.id;
+      const { session } = await openSession(store(), W);
+      const first = await store().sessions.claim(session.id);
+      const second = await store().sessions.claim(session.id);
+      expect(second).toBe(first + 1);
+      await store().sessions.saveRecord(session.id, record(session.id, W, 'running', 1), second);
+      // The older holder (paused, cut off) can no longer overwrite the newer state.
+      const stale = store().sessions.saveRecord(session.id, record(session.id, W, 'idle', 9), first);
+      await expect(stale).rejects.toMatchObject({ name: 'StoreError', code: 'fenced' });
+      await expect(stale).rejects.toThrow(/taken over by another server process/);
+      expect((await store().sessions.byId(session.id))?.record).toEqual(record(session.id, W, 'running', 1));
+      // Through the engine's port, inside a fenced turn.
+      const third = await store().sessions.claim(session.id);
+      await withFence(session.id, second, () => sessionStoreOf(store()).save(record(session.id, W, 'idle', 5))).then(
+        () => expect.unreachable('a stale fence must not save'),
+        (error: unknown) => expect(error).toMatchObject({ code: 'fenced' }),
+      );
+      await withFence(session.id, third, () => sessionStoreOf(store()).save(record(session.id, W, 'idle', 6)));
+      expect((await store().sessions.byId(session.id))?.record).toEqual(record(session.id, W, 'idle', 6));
+      // Writes without a token (one process, no Redis) are not fenced.
+      await store().sessions.saveRecord(session.id, record(session.id, W, 'idle', 7));
+      await expect(store().sessions.claim('nope')).rejects.toMatchObject({ code: 'not_found' });
+      await expect(store().sessions.saveRecord('nope', record('nope', W, 'idle'), 1)).rejects.toMatchObject({ code: 'not_found' });
     });
 
     it('starts and ends an operator takeover, only in its own workspace', async () => {

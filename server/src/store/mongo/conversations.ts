@@ -1,6 +1,6 @@
 import { Schema } from 'mongoose';
 import type { SessionRecord, TraceEvent } from '@nexusflow/engine';
-import { StoreError } from '../errors.js';
+import { StoreError, fencedError } from '../errors.js';
 import { newId } from '../ids.js';
 import type {
   ChannelKind,
@@ -45,6 +45,8 @@ interface SessionDoc {
   status?: string;
   /** An operator's takeover, as JSON. */
   handoff?: string;
+  /** The latest fencing token (`claim`); absent until the first claim. */
+  fence?: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -164,6 +166,7 @@ export function conversationRepositories(context: MongoContext) {
       record: { type: String },
       status: { type: String },
       handoff: { type: String },
+      fence: { type: Number },
       createdAt: NUMBER,
       updatedAt: NUMBER,
     },
@@ -270,9 +273,18 @@ export function conversationRepositories(context: MongoContext) {
       if (query?.contactId !== undefined) filter.contactId = query.contactId;
       return pageOf(Sessions, filter, 'createdAt', query, toSessionSummary, { record: 0 });
     },
-    async saveRecord(id, record) {
-      const result = await Sessions.updateOne({ _id: id }, { $set: { record: toJson(record), status: record.status, updatedAt: now() } });
-      if (result.matchedCount === 0) throw new StoreError('not_found', `session ${id} does not exist; its record was not saved`);
+    async saveRecord(id, record, fence) {
+      const filter = fence === undefined ? { _id: id } : { _id: id, fence };
+      const result = await Sessions.updateOne(filter, { $set: { record: toJson(record), status: record.status, updatedAt: now() } });
+      if (result.matchedCount > 0) return;
+      const current = await Sessions.findById(id, { fence: 1 }).lean<Pick<SessionDoc, 'fence'>>();
+      if (current === null) throw new StoreError('not_found', `session ${id} does not exist; its record was not saved`);
+      throw fencedError(id, fence as number, current.fence ?? 0);
+    },
+    async claim(id) {
+      const doc = await Sessions.findOneAndUpdate({ _id: id }, { $inc: { fence: 1 } }, { new: true, projection: { fence: 1 } }).lean<Pick<SessionDoc, 'fence'>>();
+      if (doc === null) throw new StoreError('not_found', `session ${id} does not exist; open it before running a turn`);
+      return doc.fence ?? 1;
     },
     async setVersion(workspaceId, id, versionId) {
       await Sessions.updateOne({ _id: id, workspaceId }, { $set: { versionId, updatedAt: now() } });

@@ -295,8 +295,14 @@ CREATE INDEX apps_by_workspace ON apps (workspace_id, created_at);
 CREATE UNIQUE INDEX apps_one_live ON apps (workspace_id, name) WHERE live = 1;
 `;
 
+/** Fencing tokens: a turn's writes count only while its token is the session's latest. */
+const SESSION_FENCE = `
+ALTER TABLE sessions ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;
+`;
+
 /** Every migration, oldest first. Versions are 1, 2, 3 ... without gaps. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
   { version: 2, name: 'channels-and-apps', up: CHANNELS_AND_APPS },
+  { version: 3, name: 'session-fence', up: SESSION_FENCE },
 ];

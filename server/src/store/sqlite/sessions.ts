@@ -1,5 +1,5 @@
 import type { SessionRecord } from '@nexusflow/engine';
-import { StoreError } from '../errors.js';
+import { StoreError, fencedError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ChannelKind, Handoff, SessionInfo, SessionRepository } from '../types.js';
 import type { SqliteContext, Sync } from './context.js';
@@ -69,7 +69,11 @@ export function sqliteSessions({ db, now }: SqliteContext): Sync<SessionReposito
        AND (@at IS NULL OR created_at < @at OR (created_at = @at AND id < @id))
      ORDER BY created_at DESC, id DESC LIMIT @limit`,
   );
-  const saveRecord = db.prepare('UPDATE sessions SET record = ?, status = ?, updated_at = ? WHERE id = ?');
+  const saveRecord = db.prepare<{ record: string; status: string; at: number; id: string; fence: number | null }>(
+    'UPDATE sessions SET record = @record, status = @status, updated_at = @at WHERE id = @id AND (@fence IS NULL OR fence = @fence)',
+  );
+  const claim = db.prepare<[string], number>('UPDATE sessions SET fence = fence + 1 WHERE id = ? RETURNING fence').pluck();
+  const fenceOfRow = db.prepare<[string], number>('SELECT fence FROM sessions WHERE id = ?').pluck();
   const setVersion = db.prepare('UPDATE sessions SET version_id = ?, updated_at = ? WHERE workspace_id = ? AND id = ?');
   const setHandoff = db.prepare<[string | null, number, string, string], SessionRow>('UPDATE sessions SET handoff = ?, updated_at = ? WHERE workspace_id = ? AND id = ? RETURNING *');
   const listRunning = db.prepare<[], string>("SELECT id FROM sessions WHERE status = 'running' ORDER BY id").pluck();
@@ -91,11 +95,18 @@ export function sqliteSessions({ db, now }: SqliteContext): Sync<SessionReposito
       const rows = list.all({ ws: workspaceId, deployment: query?.deploymentId ?? null, contact: query?.contactId ?? null, at, id, limit: limit + 1 });
       return pageOf(rows, limit, summaryOf, (row) => [row.created_at, row.id]);
     },
-    saveRecord(id, record) {
+    saveRecord(id, record, fence) {
       // One UPDATE: atomic per session. A record for no session is an error, not a silent loss.
-      if (saveRecord.run(JSON.stringify(record), record.status, now(), id).changes === 0) {
-        throw new StoreError('not_found', `no session has the id ${id}; open it before saving its record`);
+      if (saveRecord.run({ record: JSON.stringify(record), status: record.status, at: now(), id, fence: fence ?? null }).changes === 0) {
+        const current = fenceOfRow.get(id);
+        if (current === undefined) throw new StoreError('not_found', `no session has the id ${id}; open it before saving its record`);
+        throw fencedError(id, fence as number, current);
       }
+    },
+    claim(id) {
+      const fence = claim.get(id);
+      if (fence === undefined) throw new StoreError('not_found', `no session has the id ${id}; open it before running a turn`);
+      return fence;
     },
     setVersion(workspaceId, id, versionId) {
       setVersion.run(versionId, now(), workspaceId, id);

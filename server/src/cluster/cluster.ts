@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Store as RateLimitStore } from 'express-rate-limit';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import type { ServerConfig } from '../config/config.js';
+import type { SessionEvents } from '../runtime/session-events.js';
+import type { SessionRepository } from '../store/types.js';
+import { createLocalBus, createRedisBus, type ClusterBus } from './cluster-bus.js';
+import { relaySessionEvents } from './event-relay.js';
+import { startHeartbeat, type Heartbeat } from './heartbeat.js';
+import { startOrphanSweeper, type OrphanSweeper } from './orphan-sweeper.js';
+import { clusterUnavailable, connectRedis, openRedis } from './redis-connection.js';
+import { createRedisSessionLine, type RedisSessionLine } from './redis-session-line.js';
+import { createSubscriptions } from './redis-subscriptions.js';
+import { MAX_PENDING_PER_SESSION, createLocalSessionLine, type SessionLine } from './session-line.js';
+
+type SocketAdapter = ReturnType<typeof createAdapter>;
+
+/** What lets several server processes serve as one: one process alone gets in-memory versions. */
+export interface Cluster {
+  readonly mode: 'single' | 'redis';
+  /** This process, as the others see it. */
+  readonly processId: string;
+  readonly line: SessionLine;
+  readonly bus: ClusterBus;
+  /** Session events of every process (the local bus when alone). */
+  readonly events: SessionEvents;
+  /** Socket.IO's Redis adapter, or undefined for its in-memory default. */
+  readonly socketAdapter: SocketAdapter | undefined;
+  /** A shared counter store for express-rate-limit, or undefined to count in memory. */
+  rateLimitStore(name: string): RateLimitStore | undefined;
+  /** Redis reachability for `/healthz`. */
+  redisStatus(): Promise<'off' | 'up' | 'down'>;
+  /** Starts resuming turns of processes that died (once the runtime can resume them). */
+  startSweeper(deps: { listRunning: () => Promise<string[]>; resume: (sessionId: string) => Promise<unknown> }): OrphanSweeper | undefined;
+  /** Leaves the cluster: after the running turns ended, others take over at once. */
+  close(): Promise<void>;
+}
+
+export function createSingleProcess(events: SessionEvents): Cluster {
+  return {
+    mode: 'single',
+    processId: `${hostname()}:${process.pid}`,
+    line: createLocalSessionLine(MAX_PENDING_PER_SESSION),
+    bus: createLocalBus(),
+    events,
+    socketAdapter: undefined,
+    rateLimitStore: () => undefined,
+    redisStatus: async () => 'off',
+    startSweeper: () => undefined,
+    close: async () => undefined,
+  };
+}
+
+/** Publishing through Socket.IO's adapter never rejects unhandled: a lost broadcast is logged by Redis's error handler. */
+function quietPublisher(client: Redis): Redis {
+  const publish = client.publish.bind(client) as (channel: string, message: string | Buffer) => Promise<number>;
+  (client as unknown as { publish: typeof publish }).publish = (channel, message) => publish(channel, message).catch(() => 0);
+  return client;
+}
+
+/**
+ * Joins the processes sharing `REDIS_URL`: per-session lines with fencing, a heartbeat, session
+ * events and cache notices over pub/sub, Socket.IO's Redis adapter and shared rate-limit counters.
+ */
+export async function joinCluster(options: { config: ServerConfig & { redisUrl: string }; logger: Logger; events: SessionEvents; sessions: Pick<SessionRepository, 'claim'> }): Promise<Cluster> {
+  const { config, logger } = options;
+  const url = config.redisUrl;
+  const prefix = config.redisKeyPrefix;
+  const leaseMs = config.clusterLeaseMs;
+  const processId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const commands = openRedis(url, 'nexusflow', logger);
+  // Subscriptions wait for a reconnect instead of failing: they are re-sent when Redis is back.
+  const subscriber = openRedis(url, 'nexusflow-sub', logger, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  const adapterPub = openRedis(url, 'nexusflow-io-pub', logger);
+  const adapterSub = openRedis(url, 'nexusflow-io-sub', logger, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  const connections = [commands, subscriber, adapterPub, adapterSub];
+  let heartbeat: Heartbeat | undefined;
+  try {
+    await Promise.all(connections.map((client) => connectRedis(client, url)));
+    const subscriptions = createSubscriptions(subscriber, logger);
+    const publish = (channel: string, message: string) => commands.publish(channel, message);
+    const heartbeats = `${prefix}proc:`;
+    heartbeat = await startHeartbeat({ redis: commands, key: `${heartbeats}${processId}`, leaseMs, logger, info: JSON.stringify({ pid: process.pid, host: hostname() }) });
+    const line: RedisSessionLine = createRedisSessionLine({
+      redis: commands,
+      subscriptions,
+      sessions: options.sessions,
+      prefix,
+      processId,
+      heartbeats,
+      maxPendingPerSession: MAX_PENDING_PER_SESSION,
+      pollMs: Math.max(50, Math.min(1_000, Math.floor(leaseMs / 4))),
+      patienceMs: Math.min(5_000, leaseMs),
+      unavailable: (cause) => clusterUnavailable(url, cause),
+      logger,
+    });
+    const busChannel = `${prefix}bus`;
+    const bus = createRedisBus({ publish, subscriptions, channel: busChannel, processId, logger });
+    await Promise.all([subscriptions.ready(line.channel), subscriptions.ready(busChannel)]);
+    let wasDown = false;
+    commands.on('error', () => (wasDown = true));
+    commands.on('ready', () => {
+      if (!wasDown) return;
+      wasDown = false;
+      // Redis may have restarted empty: this process's running turns head their lines again, and
+      // notices sent while it was away are lost, so every cache goes.
+      void line.reassert().catch((error: unknown) => logger.warn({ err: error }, 'could not restore the lines of running conversations'));
+      bus.announce({ type: 'reconnected' });
+    });
+    const events = relaySessionEvents(options.events, { publish, subscriptions, prefix, processId, logger });
+    const socketAdapter = createAdapter(quietPublisher(adapterPub), adapterSub, { key: `${prefix}socket.io` });
+    let sweeper: OrphanSweeper | undefined;
+    logger.info({ processId, leaseMs }, 'joined the server processes sharing Redis');
+    return {
+      mode: 'redis',
+      processId,
+      line,
+      bus,
+      events,
+      socketAdapter,
+      rateLimitStore(name) {
+        return new RedisStore({
+          sendCommand: (command: string, ...args: string[]) => commands.call(command, ...args) as Promise<RedisReply>,
+          prefix: `${prefix}rl:${name}:`,
+        });
+      },
+      async redisStatus() {
+        try {
+          await commands.ping();
+          return 'up';
+        } catch {
+          return 'down';
+        }
+      },
+      startSweeper(deps) {
+        sweeper = startOrphanSweeper({ line, ...deps, everyMs: Math.max(100, Math.floor(leaseMs / 2)), logger });
+        // At start too: turns of processes that died before this one came up.
+        void sweeper.sweep().catch((error: unknown) => logger.warn({ err: error }, 'could not look for interrupted conversations'));
+        return sweeper;
+      },
+      async close() {
+        sweeper?.stop();
+        // Messages still waiting fail with runtime_closed and leave their lines; running ones end.
+        line.close();
+        await Promise.race([line.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+        await heartbeat?.stop();
+        await Promise.all(connections.map((client) => client.quit().catch(() => client.disconnect())));
+      },
+    };
+  } catch (error) {
+    await heartbeat?.stop();
+    for (const client of connections) client.disconnect();
+    throw error;
+  }
+}

@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import { NexusError } from '@nexusflow/engine';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { withFence } from '../store/fence-scope.js';
+import type { SessionRepository } from '../store/types.js';
+import type { Subscriptions } from './redis-subscriptions.js';
+import type { SessionLine } from './session-line.js';
+
+/**
+ * Each session's line is a Redis list of entries `<process id>|<ticket>`, in arrival order. Only
+ * the entry at the head runs; it leaves the line when its task ends, and the processes waiting
+ * hear it on the `line` channel. A head whose process stopped beating (crash, SIGKILL, lost
+ * machine) is dropped by the next process that looks, which then resumes the interrupted turn
+ * under the same rules as a restart. Scripts keep every read-and-change atomic.
+ */
+
+// KEYS[1] line; ARGV: entry, most waiting, line ttl ms. Answers the new length, or -1 when full.
+const ENQUEUE = `
+if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[2]) then return -1 end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return redis.call('LLEN', KEYS[1])`;
+
+// KEYS[1] line; ARGV: entry, heartbeat key prefix, line ttl ms. Drops dead heads; answers
+// { head, dropped }. An entry that vanished (Redis restarted empty) joins the line again.
+const ADVANCE = `
+if not redis.call('LPOS', KEYS[1], ARGV[1]) then
+  redis.call('RPUSH', KEYS[1], ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+end
+local dropped = 0
+while true do
+  local head = redis.call('LINDEX', KEYS[1], 0)
+  if head == ARGV[1] then return { head, dropped } end
+  local sep = string.find(head, '|', 1, true)
+  if sep and redis.call('EXISTS', ARGV[2] .. string.sub(head, 1, sep - 1)) == 1 then return { head, dropped } end
+  redis.call('LPOP', KEYS[1])
+  dropped = dropped + 1
+end`;
+
+// KEYS[1] line; ARGV: entry, channel, session id.
+const LEAVE = `
+redis.call('LREM', KEYS[1], 1, ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1`;
+
+// KEYS[1] line; ARGV: entry, line ttl ms. A running entry lost with Redis's data goes back to the head.
+const REASSERT = `
+if redis.call('LPOS', KEYS[1], ARGV[1]) then return 0 end
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
+// KEYS[1] line; ARGV: heartbeat key prefix. 1 when nobody alive heads the line.
+const ABANDONED = `
+local head = redis.call('LINDEX', KEYS[1], 0)
+if not head then return 1 end
+local sep = string.find(head, '|', 1, true)
+if sep and redis.call('EXISTS', ARGV[1] .. string.sub(head, 1, sep - 1)) == 1 then return 0 end
+return 1`;
+
+/** A line forgotten after a day without messages (entries only live for one turn anyway). */
+const LINE_TTL_MS = 24 * 60 * 60_000;
+
+export interface RedisSessionLineOptions {
+  redis: Redis;
+  subscriptions: Subscriptions;
+  sessions: Pick<SessionRepository, 'claim'>;
+  /** Key prefix, e.g. `nf:`. */
+  prefix: string;
+  processId: string;
+  /** Key prefix of the processes' heartbeats: `<heartbeats><process id>` exists while it lives. */
+  heartbeats: string;
+  maxPendingPerSession: number;
+  /** How often a waiting message looks again without being told (a dead head tells nobody). */
+  pollMs: number;
+  /** How long a waiting message bears Redis errors before it fails with `cluster_unavailable`. */
+  patienceMs: number;
+  unavailable: (cause: unknown) => NexusError;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface RedisSessionLine extends SessionLine {
+  /** The channel every process hears line moves on. */
+  readonly channel: string;
+  /** Puts this process's running entries back at their heads after Redis lost them. */
+  reassert(): Promise<void>;
+  /** Stops retrying removals (shutdown). */
+  close(): void;
+}
+
+export function createRedisSessionLine(options: RedisSessionLineOptions): RedisSessionLine {
+  const { redis, prefix, processId, logger } = options;
+  const now = options.now ?? Date.now;
+  const channel = `${prefix}line`;
+  const lineKey = (sessionId: string) => `${prefix}line:${sessionId}`;
+  const waiters = new Map<string, Set<() => void>>();
+  const running = new Map<string, string>(); // entry -> session id
+  const unfinished = new Set<Promise<unknown>>();
+  // Entries that must leave their line but could not (Redis away): removed once it is back.
+  const leftovers = new Map<string, string>();
+  let closed = false;
+
+  options.subscriptions.on(channel, (sessionId) => {
+    for (const wake of waiters.get(sessionId) ?? []) wake();
+  });
+
+  /** A promise that resolves at the next move of the session's line, or after `pollMs`. */
+  function nextMove(sessionId: string): { moved: Promise<void>; cancel: () => void } {
+    let set = waiters.get(sessionId);
+    if (set === undefined) waiters.set(sessionId, (set = new Set()));
+    let wake!: () => void;
+    const moved = new Promise<void>((resolve) => (wake = resolve));
+    const timer = setTimeout(wake, options.pollMs);
+    const cancel = () => {
+      clearTimeout(timer);
+      set.delete(wake);
+      if (set.size === 0 && waiters.get(sessionId) === set) waiters.delete(sessionId);
+    };
+    set.add(wake);
+    return { moved: moved.then(cancel), cancel };
+  }
+
+  async function waitForHead(sessionId: string, entry: string): Promise<void> {
+    let failingSince: number | undefined;
+    for (;;) {
+      const next = nextMove(sessionId);
+      try {
+        const [head, dropped] = (await redis.eval(ADVANCE, 1, lineKey(sessionId), entry, options.heartbeats, LINE_TTL_MS)) as [string, number];
+        failingSince = undefined;
+        if (dropped > 0) {
+          logger.warn({ sessionId, dropped }, 'a server process died while heading a conversation; it moves on here');
+          void redis.publish(channel, sessionId).catch(() => undefined);
+        }
+        if (head === entry) {
+          next.cancel();
+          return;
+        }
+      } catch (error) {
+        failingSince ??= now();
+        if (now() - failingSince >= options.patienceMs) {
+          next.cancel();
+          throw options.unavailable(error);
+        }
+      }
+      if (closed) {
+        next.cancel();
+        throw new NexusError('runtime_closed', 'the server is shutting down; send the message again in a moment');
+      }
+      await next.moved;
+    }
+  }
+
+  async function leave(sessionId: string, entry: string): Promise<void> {
+    try {
+      await redis.eval(LEAVE, 1, lineKey(sessionId), entry, channel, sessionId);
+      leftovers.delete(entry);
+    } catch {
+      leftovers.set(entry, sessionId);
+    }
+  }
+
+  // Removals that failed while Redis was away; the entry would otherwise block its session.
+  const retry = setInterval(() => {
+    for (const [entry, sessionId] of leftovers) void leave(sessionId, entry);
+  }, Math.max(100, options.pollMs));
+  retry.unref();
+
+  async function run<T>(sessionId: string, task: () => Promise<T>): Promise<T> {
+    const entry = `${processId}|${randomUUID()}`;
+    let length: number;
+    try {
+      length = (await redis.eval(ENQUEUE, 1, lineKey(sessionId), entry, options.maxPendingPerSession, LINE_TTL_MS)) as number;
+    } catch (error) {
+      throw options.unavailable(error);
+    }
+    if (length < 0) throw new NexusError('queue_full', `session ${sessionId} already has ${options.maxPendingPerSession} messages waiting; try again shortly`);
+    try {
+      await waitForHead(sessionId, entry);
+    } catch (error) {
+      await leave(sessionId, entry);
+      throw error;
+    }
+    running.set(entry, sessionId);
+    try {
+      const fence = await options.sessions.claim(sessionId);
+      return await withFence(sessionId, fence, task);
+    } finally {
+      running.delete(entry);
+      await leave(sessionId, entry);
+    }
+  }
+
+  return {
+    channel,
+    run(sessionId, task) {
+      const result = run(sessionId, task);
+      const settled = result.then(
+        () => undefined,
+        () => undefined,
+      );
+      unfinished.add(settled);
+      void settled.then(() => unfinished.delete(settled));
+      return result;
+    },
+    async isAbandoned(sessionId) {
+      return (await redis.eval(ABANDONED, 1, lineKey(sessionId), options.heartbeats)) === 1;
+    },
+    async idle() {
+      while (unfinished.size > 0) await Promise.all([...unfinished]);
+    },
+    async reassert() {
+      for (const [entry, sessionId] of running) {
+        if ((await redis.eval(REASSERT, 1, lineKey(sessionId), entry, LINE_TTL_MS)) === 1) {
+          logger.warn({ sessionId }, 'Redis lost the line of a running conversation; this process heads it again');
+        }
+      }
+    },
+    close() {
+      closed = true;
+      clearInterval(retry);
+    },
+  };
+}
