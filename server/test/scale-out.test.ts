@@ -106,4 +106,155 @@ describe('two server processes on one data directory and one Redis', () => {
     expect(seen[0]).toEqual(stored);
     await until('the replies on every screen', async () => (replies.every((r) => r.includes('#2 again')) && onB.includes('#2 again') ? true : undefined), 10_000);
   }, 60_000);
+
+  it('200 messages for one session, alternately to A and B: each answered once, in order, never two at a time', async () => {
+    const contactId = 'ordered-contact-000001';
+    const targets = [pair.a.url, pair.b.url];
+    // First half: each message once the previous one is answered. Replies come back in order and
+    // the counter in the session's variables never skips or repeats across the processes.
+    for (let i = 1; i <= 100; i += 1) {
+      const res = await post(targets[i % 2]!, key, contactId, `m${i}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.replies.map((r: { text: string }) => r.text)).toEqual([`#${i} m${i}`]);
+    }
+    // Second half: sent 3 ms apart without waiting, so they pile up in the line on both processes.
+    const sent = Array.from({ length: 100 }, (_, k) => k + 101);
+    const answers = await Promise.all(
+      sent.map(async (i) => {
+        await new Promise((resolve) => setTimeout(resolve, (i - 101) * 3));
+        return post(targets[i % 2]!, key, contactId, `m${i}`);
+      }),
+    );
+    for (const [k, res] of answers.entries()) {
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.replies).toHaveLength(1);
+      expect(res.body.replies[0].text).toMatch(new RegExp(`^#\\d+ m${sent[k]}$`));
+    }
+    const sessionId = await until('the session', async () => sessionOf(pair, contactId));
+    const transcript: { role: string; text: string }[] = [];
+    for (let after = 0; ; ) {
+      const page = await pair.store.transcripts.list(pair.workspaceId, sessionId, { afterSeq: after, limit: 100 });
+      if (page.length === 0) break;
+      transcript.push(...page);
+      after = page[page.length - 1]!.seq;
+    }
+    // Strict pairs: each message is followed by its own answer, numbered by its place in line.
+    expect(transcript).toHaveLength(400);
+    const users = transcript.filter((_, i) => i % 2 === 0);
+    for (const [n, user] of users.entries()) {
+      expect(user.role).toBe('user');
+      expect(transcript[2 * n + 1]).toMatchObject({ role: 'bot', text: `#${n + 1} ${user.text}` });
+    }
+    // None twice, none lost; the first half in the order sent.
+    expect(new Set(users.map((u) => u.text)).size).toBe(200);
+    expect(users.slice(0, 100).map((u) => u.text)).toEqual(Array.from({ length: 100 }, (_, k) => `m${k + 1}`));
+    // Each reply the client got is the one stored after its own message.
+    for (const res of answers) {
+      const text = res.body.replies[0].text as string;
+      const n = Number(/^#(\d+)/.exec(text)![1]);
+      expect(transcript[2 * n - 1]!.text).toBe(text);
+    }
+  }, 180_000);
+
+  it('50 conversations spread over both processes all complete, each in order, and both processes take turns', async () => {
+    const turnsBefore = await Promise.all([pair.a.url, pair.b.url].map(turnsTaken));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, async (_, c) => {
+        const contactId = `many-contact-${String(c).padStart(8, '0')}`;
+        const got: string[] = [];
+        for (let i = 1; i <= 3; i += 1) {
+          const res = await post(c % 2 === i % 2 ? pair.a.url : pair.b.url, key, contactId, `c${c}-${i}`);
+          expect(res.status, JSON.stringify(res.body)).toBe(200);
+          got.push(...res.body.replies.map((r: { text: string }) => r.text));
+        }
+        return got;
+      }),
+    );
+    for (const [c, got] of results.entries()) expect(got).toEqual([1, 2, 3].map((i) => `#${i} c${c}-${i}`));
+    const turnsAfter = await Promise.all([pair.a.url, pair.b.url].map(turnsTaken));
+    const taken = turnsAfter.map((n, i) => n - turnsBefore[i]!);
+    expect(taken[0]! + taken[1]!).toBe(150);
+    expect(Math.min(...taken)).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a plugin replaced on B is used by A at its next turn: every process drops its cached registry', async () => {
+    const plugin = (tag: string, version: string) => ({
+      manifest: {
+        name: 'tagger',
+        version,
+        description: 'tags a text',
+        main: 'dist/index.js',
+        nodes: [{ type: 'tagger/tag', title: 'Tag', description: 'Tags a text', category: 'text', icon: 'tag', ports: ['out'], config: { type: 'object', properties: { text: { type: 'string' } } }, capabilities: [], limits: { timeoutMs: 1000, memoryMb: 16 } }],
+      },
+      code: `module.exports = { nodes: { 'tagger/tag': { run: (input) => ({ port: 'out', output: '${tag} ' + String(input.config.text) }) } } };`,
+    });
+    const at = (rest: string) => `/workspaces/${pair.workspaceId}${rest}`;
+    expect((await api(pair.b.url, 'POST', at('/plugins'), pair.token, plugin('v1', '1.0.0'))).status).toBe(201);
+    const flow = flowOf('tagged', [
+      { id: 'tag', type: 'tagger/tag', config: { text: '{{ message.text }}' } },
+      { id: 'say', type: 'core/reply', config: { text: '{{ nodes.tag.output }}' } },
+    ]);
+    const tagged = await deployThroughApi(pair.b.url, pair.token, pair.workspaceId, flow);
+    const contactId = 'plugin-contact-000001';
+    expect((await post(pair.a.url, tagged, contactId, 'one')).body.replies[0].text).toBe('v1 one');
+    const replaced = await api(pair.b.url, 'POST', at('/plugins'), pair.token, plugin('v2', '1.1.0'));
+    expect(replaced.status, JSON.stringify(replaced.body)).toBe(200);
+    // The notice travels over Redis pub/sub; A's very next turn must already use the new code.
+    await until('A to hear of the new plugin', async () => ((await post(pair.a.url, tagged, contactId, 'two')).body.replies[0].text === 'v2 two' ? true : undefined), 5_000);
+  }, 60_000);
 });
+
+describe('a process dies mid-turn', () => {
+  it('SIGKILL of A while its LLM step streams: B takes the conversation over, the step runs once more, one reply, one charge', async () => {
+    const pair = await startPair('kill');
+    const words = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
+    fake.reset();
+    fake.script(() => ({ text: words, tokenDelayMs: 60 }));
+    const flow = flowOf('crashy', [
+      { id: 'answer', type: 'core/llm', config: { model: 'gpt-4o-mini', maxTokens: 300, stream: true } },
+      { id: 'done', type: 'core/reply', config: { text: 'done' } },
+    ]);
+    const key = await deployThroughApi(pair.b.url, pair.token, pair.workspaceId, flow);
+    const contactId = 'killed-contact-000001';
+    void post(pair.a.url, key, contactId, 'tell me everything');
+    await until('the model call on A', async () => (fake.requests.length >= 1 ? true : undefined));
+    const sessionId = await until('the session', async () => sessionOf(pair, contactId));
+    const studio = await socketOf(pair.b.url, '/studio', { token: pair.token });
+    sockets.push(studio);
+    const live: { type: string; resumed?: boolean }[] = [];
+    studio.on('trace', (t: { event: { type: string; resumed?: boolean } }) => live.push(t.event));
+    expect(await studio.timeout(5000).emitWithAck('watch', { workspaceId: pair.workspaceId, sessionId })).toMatchObject({ ok: true });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await pair.a.kill('SIGKILL')).toBe('SIGKILL');
+
+    // A's heartbeat expires (CLUSTER_LEASE_MS=1500) and B's sweeper resumes the turn.
+    const transcript = await until('the final reply', async () => {
+      const entries = await pair.store.transcripts.list(pair.workspaceId, sessionId);
+      return entries.some((e) => e.text === 'done') ? entries : undefined;
+    }, 30_000);
+    expect(texts(transcript)).toEqual(['user:tell me everything', `bot:${words}`, 'bot:done']);
+    expect(fake.requests.length).toBe(2);
+    const usage = (await pair.store.ledger.entries(pair.workspaceId)).filter((e) => e.kind === 'usage');
+    expect(usage).toHaveLength(1);
+    expect(await pair.store.ledger.audit(pair.workspaceId)).toMatchObject({ ok: true, held: 0 });
+    await until('the editor on B to see the resumed turn end', async () => (live.some((e) => e.type === 'turn.ended') ? true : undefined), 10_000);
+    expect(live.find((e) => e.type === 'turn.started')).toMatchObject({ resumed: true });
+    expect((await pair.store.sessions.byId(sessionId))?.record?.status).toBe('idle');
+    // B goes on serving the conversation.
+    fake.script(() => ({ text: 'short' }));
+    expect((await post(pair.b.url, key, contactId, 'and now?')).body.replies.map((r: { text: string }) => r.text)).toEqual(['short', 'done']);
+  }, 120_000);
+});
+
+/** Turns a process has run, from its Prometheus metrics. */
+async function turnsTaken(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return [...text.matchAll(/^nexusflow_turns_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+/** The conversation of a web chat contact (widget or HTTP chat API), by the contact's own id. */
+async function sessionOf(pair: Pair, externalId: string): Promise<string | undefined> {
+  const contact = await pair.store.contacts.byExternalId(pair.workspaceId, 'web', externalId);
+  if (contact === undefined) return undefined;
+  return (await pair.store.sessions.list(pair.workspaceId, { contactId: contact.id })).items[0]?.id;
+}
