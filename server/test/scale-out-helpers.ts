@@ -94,10 +94,10 @@ export async function deployThroughApi(base: string, token: string, workspaceId:
 /** A socket of `/chat` (a widget) or `/studio` (the editor), connected. */
 export async function socketOf(base: string, namespace: '/chat' | '/studio', auth: Record<string, string>): Promise<Socket> {
   const socket = connect(`${base}${namespace}`, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
-  await Promise.race([
-    once(socket, namespace === '/chat' ? 'ready' : 'connect'),
-    once(socket, 'connect_error').then(([error]) => Promise.reject(error as Error)),
-  ]);
+  await new Promise<void>((resolve, reject) => {
+    socket.once(namespace === '/chat' ? 'ready' : 'connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
   return socket;
 }
 

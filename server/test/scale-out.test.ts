@@ -246,6 +246,55 @@ describe('a process dies mid-turn', () => {
   }, 120_000);
 });
 
+describe('Redis goes away mid-run', () => {
+  let redis: PrivateRedis | undefined;
+  afterAll(async () => redis?.kill());
+
+  it('chat turns fail fast with a clear 503 while the rest keeps working, the turn in flight finishes, and all recovers when Redis returns', async () => {
+    redis = await startPrivateRedis();
+    const pair = await startPair('outage', { REDIS_URL: redis.url });
+    const key = await deployThroughApi(pair.b.url, pair.token, pair.workspaceId, countingFlow('counted'));
+    fake.reset();
+    fake.script(() => ({ text: 'slow answer', tokenDelayMs: 100 }));
+    const slowKey = await deployThroughApi(pair.b.url, pair.token, pair.workspaceId, flowOf('slow', [{ id: 'answer', type: 'core/llm', config: { model: 'gpt-4o-mini', maxTokens: 50, stream: true } }]));
+    const contactId = 'outage-contact-000001';
+    expect((await post(pair.a.url, key, contactId, 'before')).body.replies[0].text).toBe('#1 before');
+
+    // A turn is running on A when Redis dies.
+    const inFlight = post(pair.a.url, slowKey, 'outage-slow-000001', 'take your time');
+    await until('the model call', async () => (fake.requests.length >= 1 ? true : undefined));
+    await redis.kill();
+
+    // Every answer comes back (a guard turns a hang into a failure), none hangs.
+    const guarded = (url: string, text: string) => Promise.race([post(url, key, contactId, text), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the request hung')), 20_000))]);
+    for (const url of [pair.a.url, pair.b.url]) {
+      const refused = await guarded(url, 'during');
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ error: 'cluster_unavailable' });
+      expect(refused.body.message).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+ cannot be reached .*send it again/);
+      const health = await fetch(`${url}/healthz`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ status: 'degraded', redis: 'down' });
+      // The editor's API does not need Redis (rate limits let requests through while it is away).
+      expect((await api(url, 'GET', `/workspaces/${pair.workspaceId}/flows`, pair.token)).status).toBe(200);
+    }
+    expect((await inFlight).body.replies.map((r: { text: string }) => r.text)).toEqual(['slow answer']);
+
+    // Redis comes back empty; both processes reconnect by themselves and go on in order.
+    await redis.restart();
+    await until('A and B to be healthy again', async () => ((await Promise.all([pair.a.url, pair.b.url].map(async (url) => (await fetch(`${url}/healthz`)).status))).every((s) => s === 200) ? true : undefined), 20_000);
+    const after: string[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const res = await post(i % 2 === 0 ? pair.b.url : pair.a.url, key, contactId, `after${i}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      after.push(res.body.replies[0].text);
+    }
+    expect(after).toEqual([0, 1, 2, 3, 4, 5].map((i) => `#${i + 2} after${i}`));
+    const transcript = await pair.store.transcripts.list(pair.workspaceId, (await sessionOf(pair, contactId))!);
+    expect(texts(transcript).filter((t) => t.includes('during'))).toEqual([]);
+  }, 120_000);
+});
+
 /** Turns a process has run, from its Prometheus metrics. */
 async function turnsTaken(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();

@@ -92,6 +92,7 @@ export async function joinCluster(options: { config: ServerConfig & { redisUrl: 
       prefix,
       processId,
       heartbeats,
+      leaseMs,
       maxPendingPerSession: MAX_PENDING_PER_SESSION,
       pollMs: Math.max(50, Math.min(1_000, Math.floor(leaseMs / 4))),
       patienceMs: Math.min(5_000, leaseMs),

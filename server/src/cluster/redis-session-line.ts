@@ -15,16 +15,21 @@ import type { SessionLine } from './session-line.js';
  * under the same rules as a restart. Scripts keep every read-and-change atomic.
  */
 
-// KEYS[1] line; ARGV: entry, most waiting, line ttl ms. Answers the new length, or -1 when full.
+// KEYS[1] line, KEYS[2] own heartbeat; ARGV: entry, most waiting, line ttl ms, lease ms. Answers
+// the new length, or -1 when full. The heartbeat is renewed with every entry, so an entry is never
+// in a line while its process looks dead (right after Redis restarted empty, say).
 const ENQUEUE = `
+redis.call('SET', KEYS[2], 'alive', 'PX', ARGV[4])
 if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[2]) then return -1 end
 redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return redis.call('LLEN', KEYS[1])`;
 
-// KEYS[1] line; ARGV: entry, heartbeat key prefix, line ttl ms. Drops dead heads; answers
-// { head, dropped }. An entry that vanished (Redis restarted empty) joins the line again.
+// KEYS[1] line, KEYS[2] own heartbeat; ARGV: entry, heartbeat key prefix, line ttl ms, lease ms.
+// Drops dead heads; answers { head, dropped }. An entry that vanished (Redis restarted empty)
+// joins the line again.
 const ADVANCE = `
+redis.call('SET', KEYS[2], 'alive', 'PX', ARGV[4])
 if not redis.call('LPOS', KEYS[1], ARGV[1]) then
   redis.call('RPUSH', KEYS[1], ARGV[1])
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -45,8 +50,10 @@ redis.call('LREM', KEYS[1], 1, ARGV[1])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1`;
 
-// KEYS[1] line; ARGV: entry, line ttl ms. A running entry lost with Redis's data goes back to the head.
+// KEYS[1] line, KEYS[2] own heartbeat; ARGV: entry, line ttl ms, lease ms. A running entry lost
+// with Redis's data goes back to the head.
 const REASSERT = `
+redis.call('SET', KEYS[2], 'alive', 'PX', ARGV[3])
 if redis.call('LPOS', KEYS[1], ARGV[1]) then return 0 end
 redis.call('LPUSH', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -72,6 +79,8 @@ export interface RedisSessionLineOptions {
   processId: string;
   /** Key prefix of the processes' heartbeats: `<heartbeats><process id>` exists while it lives. */
   heartbeats: string;
+  /** How long a heartbeat lasts without renewal. */
+  leaseMs: number;
   maxPendingPerSession: number;
   /** How often a waiting message looks again without being told (a dead head tells nobody). */
   pollMs: number;
@@ -96,6 +105,7 @@ export function createRedisSessionLine(options: RedisSessionLineOptions): RedisS
   const now = options.now ?? Date.now;
   const channel = `${prefix}line`;
   const lineKey = (sessionId: string) => `${prefix}line:${sessionId}`;
+  const ownHeartbeat = `${options.heartbeats}${processId}`;
   const waiters = new Map<string, Set<() => void>>();
   const running = new Map<string, string>(); // entry -> session id
   const unfinished = new Set<Promise<unknown>>();
@@ -128,7 +138,7 @@ export function createRedisSessionLine(options: RedisSessionLineOptions): RedisS
     for (;;) {
       const next = nextMove(sessionId);
       try {
-        const [head, dropped] = (await redis.eval(ADVANCE, 1, lineKey(sessionId), entry, options.heartbeats, LINE_TTL_MS)) as [string, number];
+        const [head, dropped] = (await redis.eval(ADVANCE, 2, lineKey(sessionId), ownHeartbeat, entry, options.heartbeats, LINE_TTL_MS, options.leaseMs)) as [string, number];
         failingSince = undefined;
         if (dropped > 0) {
           logger.warn({ sessionId, dropped }, 'a server process died while heading a conversation; it moves on here');
@@ -172,7 +182,7 @@ export function createRedisSessionLine(options: RedisSessionLineOptions): RedisS
     const entry = `${processId}|${randomUUID()}`;
     let length: number;
     try {
-      length = (await redis.eval(ENQUEUE, 1, lineKey(sessionId), entry, options.maxPendingPerSession, LINE_TTL_MS)) as number;
+      length = (await redis.eval(ENQUEUE, 2, lineKey(sessionId), ownHeartbeat, entry, options.maxPendingPerSession, LINE_TTL_MS, options.leaseMs)) as number;
     } catch (error) {
       throw options.unavailable(error);
     }
@@ -213,7 +223,7 @@ export function createRedisSessionLine(options: RedisSessionLineOptions): RedisS
     },
     async reassert() {
       for (const [entry, sessionId] of running) {
-        if ((await redis.eval(REASSERT, 1, lineKey(sessionId), entry, LINE_TTL_MS)) === 1) {
+        if ((await redis.eval(REASSERT, 2, lineKey(sessionId), ownHeartbeat, entry, LINE_TTL_MS, options.leaseMs)) === 1) {
           logger.warn({ sessionId }, 'Redis lost the line of a running conversation; this process heads it again');
         }
       }
