@@ -23,7 +23,9 @@ export function tenNodeFlow(): FlowDocument {
   return { format: 'nexusflow/flow@1', id: 'bench-ten', name: 'Bench: ten nodes', nodes, edges } as FlowDocument;
 }
 
-async function load(url: string, key: string, connections: number, turnsPerConnection: number): Promise<{ latencies: number[]; seconds: number; failures: number }> {
+/** `connections` clients each sending `turnsPerConnection` messages in turn; client c talks to `urls[c % urls.length]`. */
+export async function load(urls: string | string[], key: string, connections: number, turnsPerConnection: number): Promise<{ latencies: number[]; seconds: number; failures: number }> {
+  const targets = typeof urls === 'string' ? [urls] : urls;
   const latencies: number[] = [];
   let failures = 0;
   const started = performance.now();
@@ -32,7 +34,7 @@ async function load(url: string, key: string, connections: number, turnsPerConne
       const contactId = `bench-contact-${String(c).padStart(8, '0')}-${connections}`;
       for (let i = 0; i < turnsPerConnection; i += 1) {
         const t0 = performance.now();
-        const res = await fetch(`${url}/api/v1/chat/${key}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ contactId, text: `question ${i}` }) });
+        const res = await fetch(`${targets[c % targets.length]}/api/v1/chat/${key}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ contactId, text: `question ${i}` }) });
         await res.arrayBuffer();
         if (res.status !== 200) failures += 1;
         latencies.push(performance.now() - t0);

@@ -30,6 +30,12 @@ export function rssOf(pid: number): number {
  * holding one workspace with credits and `flow` deployed, so the figures are the server's alone.
  */
 export async function startBenchServer(flow: FlowDocument, env: Record<string, string> = {}): Promise<BenchServer> {
+  const data = await prepareBenchData(flow);
+  return startBenchProcess(data, env);
+}
+
+/** A fresh data directory with one workspace, plenty of credits and `flow` deployed. */
+export async function prepareBenchData(flow: FlowDocument): Promise<{ dataDir: string; publishableKey: string }> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'nexusflow-bench-'));
   const store = openSqliteStore({ file: path.join(dataDir, 'nexusflow.db') });
   const user = await store.users.create({ email: 'bench@example.com', name: 'Bench', passwordHash: 'x' });
@@ -41,7 +47,12 @@ export async function startBenchServer(flow: FlowDocument, env: Record<string, s
   const publishableKey = `pk_bench_${Date.now()}`;
   await store.deployments.create(workspaceId, { flowId: flow.id, key: flow.id, name: flow.name, versionId: version.id, publishableKey, by: user.id });
   await store.close();
+  return { dataDir, publishableKey };
+}
 
+/** One more server process on a prepared data directory (several share it when scaled out). */
+export async function startBenchProcess(data: { dataDir: string; publishableKey: string }, env: Record<string, string> = {}): Promise<BenchServer> {
+  const { dataDir, publishableKey } = data;
   const child: ChildProcess = spawn(process.execPath, ['--no-node-snapshot', MAIN, 'serve'], {
     env: { ...process.env, NODE_ENV: 'production', JWT_SECRET: 'bench-secret-bench-secret-bench-secret', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', LLM_OFFLINE: '1', RATE_LIMIT_PER_MINUTE: '1000000', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
