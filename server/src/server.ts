@@ -16,6 +16,7 @@ import { createChatService } from './chat/chat-service.js';
 import { mountChatHttp } from './chat/chat-http.js';
 import { mountOpenAiCompat } from './chat/openai-compat.js';
 import { attachSockets } from './chat/sockets.js';
+import { connectChannelRemote } from './cluster/channel-remote.js';
 import { createSingleProcess, joinCluster } from './cluster/cluster.js';
 import type { ServerConfig } from './config/config.js';
 import { seedDemo } from './demo/seed-demo.js';
@@ -133,7 +134,15 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       if (notice.type === 'plugins.changed') host.registries.invalidate(notice.workspaceId);
       else host.forgetCaches(notice.type === 'reconnected' ? undefined : notice.workspaceId);
     });
-    const channels = createChannelHub({ store, chat, logger, now, factories: adapterFactories({ config, store, logger, now, ...(options.channels === undefined ? {} : { options: options.channels }) }) });
+    const channels = createChannelHub({
+      store,
+      chat,
+      logger,
+      now,
+      factories: adapterFactories({ config, store, logger, now, ...(options.channels === undefined ? {} : { options: options.channels }) }),
+      // Several processes: each WhatsApp Web connection runs in one of them, under a lease.
+      ...(cluster.mode === 'redis' ? { leases: cluster.channelLeases, leaseRenewMs: Math.max(100, Math.floor(cluster.leaseMs / 3)) } : {}),
+    });
     cleanups.unshift(() => channels.close());
     host.setOutbound((target, key, message) => channels.deliver(target, key, message, 'flow'));
     const ctx: AppContext = {
@@ -171,6 +180,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const web = createWebChannel(ctx);
     await channels.register(web);
     const io = attachSockets(http, ctx, web);
+    if (cluster.mode === 'redis') connectChannelRemote(io, channels);
 
     if (config.demo) await seedDemo(ctx, print);
 

@@ -8,6 +8,7 @@ import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { ServerConfig } from '../config/config.js';
 import type { SessionEvents } from '../runtime/session-events.js';
 import type { SessionRepository } from '../store/types.js';
+import { createRedisChannelLeases, soleProcessLeases, type ChannelLeases } from './channel-leases.js';
 import { createLocalBus, createRedisBus, type ClusterBus } from './cluster-bus.js';
 import { relaySessionEvents } from './event-relay.js';
 import { startHeartbeat, type Heartbeat } from './heartbeat.js';
@@ -28,6 +29,10 @@ export interface Cluster {
   readonly bus: ClusterBus;
   /** Session events of every process (the local bus when alone). */
   readonly events: SessionEvents;
+  /** Which process runs each single-process channel connection (WhatsApp Web). */
+  readonly channelLeases: ChannelLeases;
+  /** How long a silent process keeps its conversations and connections. */
+  readonly leaseMs: number;
   /** Socket.IO's Redis adapter, or undefined for its in-memory default. */
   readonly socketAdapter: SocketAdapter | undefined;
   /** A shared counter store for express-rate-limit, or undefined to count in memory. */
@@ -47,6 +52,8 @@ export function createSingleProcess(events: SessionEvents): Cluster {
     line: createLocalSessionLine(MAX_PENDING_PER_SESSION),
     bus: createLocalBus(),
     events,
+    channelLeases: soleProcessLeases,
+    leaseMs: 0,
     socketAdapter: undefined,
     rateLimitStore: () => undefined,
     redisStatus: async () => 'off',
@@ -122,6 +129,8 @@ export async function joinCluster(options: { config: ServerConfig & { redisUrl: 
       line,
       bus,
       events,
+      channelLeases: createRedisChannelLeases({ redis: commands, prefix, processId, leaseMs, unavailable: (cause) => clusterUnavailable(url, cause) }),
+      leaseMs,
       socketAdapter,
       rateLimitStore(name) {
         return new RedisStore({

@@ -17,7 +17,7 @@ export function cloudWebhookUrl(ctx: AppContext, connectionId: string): string {
 }
 
 /** A connection as the editor sees it: secrets hidden, live status, and what to paste where. */
-export function presentChannel(ctx: AppContext, connection: ChannelConnection) {
+export async function presentChannel(ctx: AppContext, connection: ChannelConnection) {
   const config: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(connection.config)) config[name] = SECRET_SETTINGS.has(name) && typeof value === 'string' && value !== '' ? HIDDEN : value;
   return {
@@ -26,7 +26,8 @@ export function presentChannel(ctx: AppContext, connection: ChannelConnection) {
     kind: connection.kind,
     name: connection.name,
     config,
-    status: ctx.channels.statusOf(connection),
+    // Live, also when the connection runs in another server process.
+    status: await ctx.channels.liveStatusOf(connection),
     ...(connection.kind === 'whatsapp-cloud' ? { webhookUrl: cloudWebhookUrl(ctx, connection.id) } : {}),
     createdAt: connection.createdAt,
     updatedAt: connection.updatedAt,
@@ -36,7 +37,7 @@ export function presentChannel(ctx: AppContext, connection: ChannelConnection) {
 /** The workspace's connections as the editor lists them (the built-in web channel has no row of its own). */
 export async function presentChannels(ctx: AppContext, workspaceId: string) {
   const connections = await ctx.store.channels.list(workspaceId);
-  return connections.filter((c) => c.kind === 'whatsapp' || c.kind === 'whatsapp-cloud').map((c) => presentChannel(ctx, c));
+  return Promise.all(connections.filter((c) => c.kind === 'whatsapp' || c.kind === 'whatsapp-cloud').map((c) => presentChannel(ctx, c)));
 }
 
 async function requireChannel(ctx: AppContext, workspaceId: string, id: string): Promise<ChannelConnection> {
@@ -108,7 +109,7 @@ export const channelRoutes: RouteSpec[] = [
       validateBody('ChannelCreate', { deploymentId: current.deploymentId, kind: current.kind, name: patch.name ?? current.name, config });
       const updated = await ctx.store.channels.update(workspaceId, current.id, { ...(patch.name === undefined ? {} : { name: patch.name }), config });
       if (updated === undefined) throw notFound(`channel connection "${current.id}"`);
-      if (patch.config !== undefined && ctx.channels.adapter(current.id) !== undefined) await ctx.channels.start(updated);
+      if (patch.config !== undefined && (await ctx.channels.liveStatusOf(current)).state !== 'stopped') await ctx.channels.start(updated);
       return presentChannel(ctx, updated);
     },
   },
