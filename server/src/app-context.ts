@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { RateTable } from '@nexusflow/nodes';
-import type { createFailureThrottle, createTokenService } from './auth/index.js';
+import type { createTokenService } from './auth/index.js';
 import type { ChannelHubControl } from './channels/channel-hub.js';
 import type { OperatorDesk } from './channels/operator.js';
 import type { ChatService } from './chat/chat-service.js';
 import type { Cluster } from './cluster/cluster.js';
+import type { AuthFailureGate } from './cluster/shared-failure-throttle.js';
 import type { ServerConfig } from './config/config.js';
 import type { ServerMetrics } from './observability/metrics.js';
 import type { FlowHost } from './runtime/flow-host.js';
@@ -33,7 +34,7 @@ export interface AppContext {
   rates: RateTable;
   tokens: ReturnType<typeof createTokenService>;
   /** Failed logins and API keys per IP, email and key prefix. */
-  authFailures: ReturnType<typeof createFailureThrottle>;
+  authFailures: AuthFailureGate;
   now: () => number;
   /** True once shutdown began: new work is refused with 503. */
   draining: boolean;

@@ -56,6 +56,7 @@ export interface RunningServer {
 }
 
 const HOLD_SWEEP_EVERY_MS = 60_000;
+const AUTH_FAILURE_WINDOW_MS = 15 * 60_000;
 
 /** The JWT secret: from the environment, else one generated on first start and kept under the data directory. */
 async function jwtSecret(config: ServerConfig): Promise<string> {
@@ -160,7 +161,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       llm,
       rates,
       tokens,
-      authFailures: createFailureThrottle({ maxFailures: config.rateLimits.authFailures, windowMs: 15 * 60_000, now }),
+      authFailures: cluster.authFailures(createFailureThrottle({ maxFailures: config.rateLimits.authFailures, windowMs: AUTH_FAILURE_WINDOW_MS, now }), {
+        maxFailures: config.rateLimits.authFailures,
+        windowMs: AUTH_FAILURE_WINDOW_MS,
+      }),
       now,
       draining: false,
     };

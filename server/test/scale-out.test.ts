@@ -36,6 +36,7 @@ async function startPair(name: string, env: Record<string, string> = {}): Promis
     REDIS_URL: SHARED_REDIS_URL,
     REDIS_KEY_PREFIX: testPrefix(name),
     CLUSTER_LEASE_MS: '1500',
+    AUTH_FAILURES_PER_15_MINUTES: '6',
     OPENAI_API_KEY: 'test-key',
     OPENAI_BASE_URL: fake.openaiBaseURL,
     ...env,
@@ -106,6 +107,17 @@ describe('two server processes on one data directory and one Redis', () => {
     expect(seen[0]).toEqual(stored);
     await until('the replies on every screen', async () => (replies.every((r) => r.includes('#2 again')) && onB.includes('#2 again') ? true : undefined), 10_000);
   }, 60_000);
+
+  it('counts failed sign-ins of both processes together: the guesses spread over A and B are blocked at the limit', async () => {
+    const email = `target-${Date.now()}@example.com`;
+    const created = await api(pair.a.url, 'POST', '/auth/signup', undefined, { email, password: 'the right password here', name: 'Target', workspaceName: 'T' });
+    expect(created.status).toBe(201);
+    const guess = (url: string, i: number) => api(url, 'POST', '/auth/login', undefined, { email, password: `wrong guess ${i}` });
+    // AUTH_FAILURES_PER_15_MINUTES=6: three on each process.
+    for (let i = 0; i < 6; i += 1) expect((await guess(i % 2 === 0 ? pair.a.url : pair.b.url, i)).status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const url of [pair.a.url, pair.b.url]) expect((await guess(url, 99)).status).toBe(429);
+  }, 30_000);
 
   it('200 messages for one session, alternately to A and B: each answered once, in order, never two at a time', async () => {
     const contactId = 'ordered-contact-000001';

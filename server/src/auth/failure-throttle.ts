@@ -1,7 +1,8 @@
 /**
  * Counts authentication failures per key (`ip:…`, `prefix:nf_…`, `email:…`) and blocks a key that
  * failed `maxFailures` times within `windowMs` of its first failure, until that window ends (A-10).
- * In memory and per process; several processes would need a shared store (RELIABILITY.md 4.4).
+ * In memory and per process; with several processes, `cluster/shared-failure-throttle.ts` counts in
+ * Redis and falls back to this one while Redis is away (RELIABILITY.md 4.4).
  *
  * Memory is bounded: past `maxKeys` the least recently failed keys are dropped. Recency is by
  * failure, so an attacker who sprays distinct emails cannot push his own IP key out: that key

@@ -10,6 +10,8 @@ import type { SessionEvents } from '../runtime/session-events.js';
 import type { SessionRepository } from '../store/types.js';
 import { createRedisChannelLeases, soleProcessLeases, type ChannelLeases } from './channel-leases.js';
 import { createLocalBus, createRedisBus, type ClusterBus } from './cluster-bus.js';
+import type { FailureThrottle } from '../auth/failure-throttle.js';
+import { localFailureGate, redisFailureGate, type AuthFailureGate } from './shared-failure-throttle.js';
 import { relaySessionEvents } from './event-relay.js';
 import { startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { startOrphanSweeper, type OrphanSweeper } from './orphan-sweeper.js';
@@ -35,6 +37,8 @@ export interface Cluster {
   readonly leaseMs: number;
   /** Socket.IO's Redis adapter, or undefined for its in-memory default. */
   readonly socketAdapter: SocketAdapter | undefined;
+  /** Failed sign-ins counted for all processes (Redis), the in-memory `throttle` when alone or Redis is away. */
+  authFailures(throttle: FailureThrottle, limits: { maxFailures: number; windowMs: number }): AuthFailureGate;
   /** A shared counter store for express-rate-limit, or undefined to count in memory. */
   rateLimitStore(name: string): RateLimitStore | undefined;
   /** Redis reachability for `/healthz`. */
@@ -55,6 +59,7 @@ export function createSingleProcess(events: SessionEvents): Cluster {
     channelLeases: soleProcessLeases,
     leaseMs: 0,
     socketAdapter: undefined,
+    authFailures: (throttle) => localFailureGate(throttle),
     rateLimitStore: () => undefined,
     redisStatus: async () => 'off',
     startSweeper: () => undefined,
@@ -132,6 +137,9 @@ export async function joinCluster(options: { config: ServerConfig & { redisUrl: 
       channelLeases: createRedisChannelLeases({ redis: commands, prefix, processId, leaseMs, unavailable: (cause) => clusterUnavailable(url, cause) }),
       leaseMs,
       socketAdapter,
+      authFailures(throttle, limits) {
+        return redisFailureGate({ redis: commands, prefix, ...limits, fallback: throttle, logger });
+      },
       rateLimitStore(name) {
         return new RedisStore({
           sendCommand: (command: string, ...args: string[]) => commands.call(command, ...args) as Promise<RedisReply>,

@@ -29,28 +29,11 @@ afterAll(async () => {
   for (const stop of stopRedis) await stop();
 });
 
-/**
- * A private Redis that afterAll stops only while it runs: `PrivateRedis.kill()` checks `exitCode`,
- * which stays null for a child killed by a signal, so a second kill() waits forever for an 'exit'.
- */
+/** A private Redis of this file's own, that a test may kill and restart; killed in afterAll. */
 async function startRedis(): Promise<PrivateRedis> {
   const redis = await startPrivateRedis();
-  let up = true;
-  const tracked: PrivateRedis = {
-    url: redis.url,
-    async kill() {
-      up = false;
-      await redis.kill();
-    },
-    async restart() {
-      await redis.restart();
-      up = true;
-    },
-  };
-  stopRedis.push(async () => {
-    if (up) await redis.kill();
-  });
-  return tracked;
+  stopRedis.push(() => redis.kill());
+  return redis;
 }
 
 async function connect(url: string, name: string, extra = {}): Promise<Redis> {

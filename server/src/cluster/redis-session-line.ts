@@ -184,6 +184,9 @@ export function createRedisSessionLine(options: RedisSessionLineOptions): RedisS
     try {
       length = (await redis.eval(ENQUEUE, 2, lineKey(sessionId), ownHeartbeat, entry, options.maxPendingPerSession, LINE_TTL_MS, options.leaseMs)) as number;
     } catch (error) {
+      // The script may have run with only its answer lost (a timeout): the entry would then stay in
+      // line under a live process and block the session, so it leaves like any other.
+      await leave(sessionId, entry);
       throw options.unavailable(error);
     }
     if (length < 0) throw new NexusError('queue_full', `session ${sessionId} already has ${options.maxPendingPerSession} messages waiting; try again shortly`);

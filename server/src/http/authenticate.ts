@@ -17,8 +17,8 @@ function bearer(req: Request): string | undefined {
   return match[1];
 }
 
-function throttled(ctx: AppContext, keys: string[]): void {
-  const verdict = ctx.authFailures.check(keys);
+async function throttled(ctx: AppContext, keys: string[]): Promise<void> {
+  const verdict = await ctx.authFailures.check(keys);
   if (!verdict.ok) {
     throw new ApiError(429, 'too_many_failures', `too many failed sign-ins from here; try again in ${verdict.retryAfterSeconds} s`, undefined, {
       'Retry-After': String(verdict.retryAfterSeconds),
@@ -33,7 +33,7 @@ export async function identify(req: Request, ctx: AppContext, token = bearer(req
   if (looksLikeApiKey(token)) {
     const parsed = parseApiKey(token);
     const keys = parsed === undefined ? [ip] : [ip, `key:${parsed.prefix}`];
-    throttled(ctx, keys);
+    await throttled(ctx, keys);
     const key = parsed === undefined ? undefined : await ctx.store.apiKeys.byPrefix(parsed.prefix);
     if (key === undefined || key.revokedAt !== undefined || !apiKeyMatches(token, key.hash)) {
       ctx.authFailures.fail(keys);

@@ -26,8 +26,8 @@ export const presentUser = (user: User) => ({ id: user.id, email: user.email, na
 let decoyHash: Promise<string> | undefined;
 const decoy = () => (decoyHash ??= hashPassword('nexusflow decoy password, never valid'));
 
-function throttle(ctx: AppContext, keys: string[]): void {
-  const verdict = ctx.authFailures.check(keys);
+async function throttle(ctx: AppContext, keys: string[]): Promise<void> {
+  const verdict = await ctx.authFailures.check(keys);
   if (!verdict.ok) {
     throw new ApiError(429, 'too_many_failures', `too many failed sign-ins; try again in ${verdict.retryAfterSeconds} s`, undefined, {
       'Retry-After': String(verdict.retryAfterSeconds),
@@ -82,7 +82,7 @@ export const authRoutes: RouteSpec[] = [
       const input = body as LoginBody;
       const email = input.email.trim().toLowerCase();
       const keys = [`ip:${req.ip ?? 'unknown'}`, `email:${email}`];
-      throttle(ctx, keys);
+      await throttle(ctx, keys);
       const user = await ctx.store.users.byEmail(email);
       const ok = await verifyPassword(input.password, user?.passwordHash ?? (await decoy()));
       if (user === undefined || !ok) {
