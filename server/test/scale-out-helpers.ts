@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
+import type { Redis, RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
+import { SUBSCRIBER_OPTIONS, connectRedis, openRedis } from '../src/cluster/redis-connection.js';
 
 /** The machine's Redis (started before every session and by `.ci/run`). */
 export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -118,4 +121,32 @@ export function countingFlow(id: string): Record<string, unknown> {
       { id: 'e2', source: 'count', port: 'out', target: 'echo' },
     ],
   };
+}
+
+/** The Redis connections and private Redis servers of one test file, all closed by `close` (its afterAll). */
+export function redisKit(logger: Logger) {
+  const clients: Redis[] = [];
+  const servers: PrivateRedis[] = [];
+  const kit = {
+    /** A connected client with the server's fail-fast options (plus `extra`). */
+    async connect(url: string, name: string, extra: RedisOptions = {}): Promise<Redis> {
+      const client = openRedis(url, name, logger, extra);
+      clients.push(client);
+      await connectRedis(client, url);
+      return client;
+    },
+    /** A subscriber connection, as the server opens it. */
+    subscriber: (url: string, name: string) => kit.connect(url, name, SUBSCRIBER_OPTIONS),
+    /** A Redis of the test's own, to kill and restart. */
+    async privateRedis(): Promise<PrivateRedis> {
+      const server = await startPrivateRedis();
+      servers.push(server);
+      return server;
+    },
+    async close(): Promise<void> {
+      for (const client of clients) client.disconnect();
+      for (const server of servers) await server.kill();
+    },
+  };
+  return kit;
 }

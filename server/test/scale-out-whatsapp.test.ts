@@ -4,6 +4,7 @@ import path from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClientFactory } from '../src/channels/whatsapp-web/index.js';
+import { until } from './catalogue-helpers.js';
 import { deployFlow, startTestServer, type TestServer } from './harness.js';
 import { SHARED_REDIS_URL, testPrefix } from './scale-out-helpers.js';
 
@@ -19,16 +20,6 @@ let b: TestServer;
 const fakesA = createFakeClientFactory();
 const fakesB = createFakeClientFactory();
 const sockets: Socket[] = [];
-
-async function until<T>(what: string, read: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const echoFlow = {
   format: 'nexusflow/flow@1',
@@ -76,21 +67,21 @@ describe('a WhatsApp Web connection with two server processes', () => {
     // B's QR code reaches the editor on A, live and on reload.
     const client = fakesB.latest;
     client.emitQr('2@cluster-pairing');
-    await until('the QR on A', () => statuses.find((s) => s.connectionId === id && s.status.state === 'waiting_for_qr' && s.status.qrSvg?.includes('<svg')));
+    await until('the QR on A', async () => statuses.find((s) => s.connectionId === id && s.status.state === 'waiting_for_qr' && s.status.qrSvg?.includes('<svg')));
     expect((await a!.request('GET', at(`/channels/${id}`), { token: owner.token })).body.status).toMatchObject({ state: 'waiting_for_qr', qr: '2@cluster-pairing' });
     client.emitAuthenticated();
     client.emitReady();
-    await until('ready on A', () => statuses.find((s) => s.connectionId === id && s.status.state === 'ready'));
+    await until('ready on A', async () => statuses.find((s) => s.connectionId === id && s.status.state === 'ready'));
 
     // A message in, the flow's answer out through B's browser.
     client.receive({ from: '15550001111@c.us', body: 'hi', notifyName: 'Lin' });
-    await until('the echo', () => client.sent.find((m) => m.body === 'You said: hi'));
+    await until('the echo', async () => client.sent.find((m) => m.body === 'You said: hi'));
     // An operator working on A answers through B's browser.
     const sessionId = (await a!.request('GET', at(`/sessions?deploymentId=${deployment.id}`), { token: owner.token })).body.items[0].id as string;
     expect((await a!.request('POST', at(`/sessions/${sessionId}/handoff`), { token: owner.token })).status).toBe(200);
     const answer = await a!.request('POST', at(`/sessions/${sessionId}/messages`), { token: owner.token, body: { text: 'Lin, this is Sam.' } });
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-    await until('the operator answer on WhatsApp', () => client.sent.find((m) => m.body === 'Lin, this is Sam.'));
+    await until('the operator answer on WhatsApp', async () => client.sent.find((m) => m.body === 'Lin, this is Sam.'));
     expect(fakesA.inits).toHaveLength(0);
 
     // Starting it again through A restarts it where it runs, not a second browser on A.
@@ -101,7 +92,7 @@ describe('a WhatsApp Web connection with two server processes', () => {
 
     // B stops (a deploy, a scale-down): A takes the connection over with the saved login.
     await b.close();
-    await until('A to start the connection', () => fakesA.inits.length === 1, 15_000);
+    await until('A to start the connection', async () => (fakesA.inits.length === 1 ? true : undefined), 15_000);
     expect(fakesA.inits[0]).toMatchObject({ clientId: id });
     fakesA.latest.emitAuthenticated();
     fakesA.latest.emitReady();
@@ -109,6 +100,6 @@ describe('a WhatsApp Web connection with two server processes', () => {
     // The operator still holds the conversation: the flow stays quiet; hand it back and the flow answers on A.
     expect((await a!.request('DELETE', at(`/sessions/${sessionId}/handoff`), { token: owner.token })).status).toBe(200);
     fakesA.latest.receive({ from: '15550001111@c.us', body: 'hello again' });
-    await until('the echo from A', () => fakesA.latest.sent.find((m) => m.body === 'You said: hello again'));
+    await until('the echo from A', async () => fakesA.latest.sent.find((m) => m.body === 'You said: hello again'));
   }, 60_000);
 });

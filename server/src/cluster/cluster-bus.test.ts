@@ -1,41 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SHARED_REDIS_URL, startPrivateRedis, type PrivateRedis } from '../../test/scale-out-helpers.js';
+import { SHARED_REDIS_URL, redisKit } from '../../test/scale-out-helpers.js';
 import { createLocalBus, createRedisBus, type ClusterBus, type ClusterNotice } from './cluster-bus.js';
-import { connectRedis, openRedis } from './redis-connection.js';
 import { createSubscriptions } from './redis-subscriptions.js';
 
 const logger = pino({ level: 'silent' });
 
-const connections: Redis[] = [];
-const stopRedis: (() => Promise<void>)[] = [];
+const kit = redisKit(logger);
 
 afterAll(async () => {
-  for (const client of connections) client.disconnect();
-  for (const stop of stopRedis) await stop();
+  await kit.close();
 });
-
-/** A private Redis of this file's own, that a test may kill and restart; killed in afterAll. */
-async function startRedis(): Promise<PrivateRedis> {
-  const redis = await startPrivateRedis();
-  stopRedis.push(() => redis.kill());
-  return redis;
-}
-
-async function connect(url: string, name: string, extra = {}): Promise<Redis> {
-  const client = openRedis(url, name, logger, extra);
-  connections.push(client);
-  await connectRedis(client, url);
-  return client;
-}
 
 /** One "process": its own connections and bus, with the notices its handlers received. */
 async function startProc(url: string, channel: string): Promise<{ bus: ClusterBus; heard: ClusterNotice[]; published: Promise<unknown>[] }> {
   const processId = `proc-${randomUUID().slice(0, 8)}`;
-  const commands = await connect(url, processId);
-  const subscriber = await connect(url, `${processId}-sub`, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  const commands = await kit.connect(url, processId);
+  const subscriber = await kit.subscriber(url, `${processId}-sub`);
   const subscriptions = createSubscriptions(subscriber, logger);
   const published: Promise<unknown>[] = [];
   const publish = (c: string, m: string) => {
@@ -100,7 +82,7 @@ describe('createRedisBus', () => {
   });
 
   it('a notice that cannot be published still runs this process’s handlers, and announce does not throw', async () => {
-    const redis = await startRedis();
+    const redis = await kit.privateRedis();
     const channel = `nf-unit-${randomUUID().slice(0, 8)}:bus`;
     const a = await startProc(redis.url, channel);
     await redis.kill();

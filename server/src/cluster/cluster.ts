@@ -15,7 +15,7 @@ import { localFailureGate, redisFailureGate, type AuthFailureGate } from './shar
 import { relaySessionEvents } from './event-relay.js';
 import { startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { startOrphanSweeper, type OrphanSweeper } from './orphan-sweeper.js';
-import { clusterUnavailable, connectRedis, openRedis } from './redis-connection.js';
+import { SUBSCRIBER_OPTIONS, clusterUnavailable, connectRedis, openRedis } from './redis-connection.js';
 import { createRedisSessionLine, type RedisSessionLine } from './redis-session-line.js';
 import { createSubscriptions } from './redis-subscriptions.js';
 import { MAX_PENDING_PER_SESSION, createLocalSessionLine, type SessionLine } from './session-line.js';
@@ -85,10 +85,9 @@ export async function joinCluster(options: { config: ServerConfig & { redisUrl: 
   const leaseMs = config.clusterLeaseMs;
   const processId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const commands = openRedis(url, 'nexusflow', logger);
-  // Subscriptions wait for a reconnect instead of failing: they are re-sent when Redis is back.
-  const subscriber = openRedis(url, 'nexusflow-sub', logger, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  const subscriber = openRedis(url, 'nexusflow-sub', logger, SUBSCRIBER_OPTIONS);
   const adapterPub = openRedis(url, 'nexusflow-io-pub', logger);
-  const adapterSub = openRedis(url, 'nexusflow-io-sub', logger, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  const adapterSub = openRedis(url, 'nexusflow-io-sub', logger, SUBSCRIBER_OPTIONS);
   const connections = [commands, subscriber, adapterPub, adapterSub];
   let heartbeat: Heartbeat | undefined;
   try {

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SHARED_REDIS_URL, startPrivateRedis, type PrivateRedis } from '../../test/scale-out-helpers.js';
+import { SHARED_REDIS_URL, redisKit } from '../../test/scale-out-helpers.js';
 import { createSessionEvents, type SessionEvent, type SessionEvents } from '../runtime/session-events.js';
 import { relaySessionEvents } from './event-relay.js';
-import { connectRedis, openRedis } from './redis-connection.js';
 import { createSubscriptions, type Subscriptions } from './redis-subscriptions.js';
 
 // Two "processes" (each its own connections and local event bus) relaying session events over Redis.
@@ -21,32 +20,16 @@ interface Proc {
   published: Promise<unknown>[];
 }
 
-const connections: Redis[] = [];
-const stopRedis: (() => Promise<void>)[] = [];
+const kit = redisKit(logger);
 
 afterAll(async () => {
-  for (const client of connections) client.disconnect();
-  for (const stop of stopRedis) await stop();
+  await kit.close();
 });
-
-/** A private Redis of this file's own, that a test may kill and restart; killed in afterAll. */
-async function startRedis(): Promise<PrivateRedis> {
-  const redis = await startPrivateRedis();
-  stopRedis.push(() => redis.kill());
-  return redis;
-}
-
-async function connect(url: string, name: string, extra = {}): Promise<Redis> {
-  const client = openRedis(url, name, logger, extra);
-  connections.push(client);
-  await connectRedis(client, url);
-  return client;
-}
 
 async function startProc(url: string, prefix: string): Promise<Proc> {
   const processId = `proc-${randomUUID().slice(0, 8)}`;
-  const commands = await connect(url, processId);
-  const subscriber = await connect(url, `${processId}-sub`, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  const commands = await kit.connect(url, processId);
+  const subscriber = await kit.subscriber(url, `${processId}-sub`);
   const subscriptions = createSubscriptions(subscriber, logger);
   const published: Promise<unknown>[] = [];
   const publish = (channel: string, message: string) => {
@@ -143,7 +126,7 @@ describe('relaySessionEvents', () => {
     const [a, b, prefix] = await pair();
     const sessionId = 'unsubscribing';
     const channel = `${prefix}ev:${sessionId}`;
-    const raw = await connect(SHARED_REDIS_URL, 'test-raw');
+    const raw = await kit.connect(SHARED_REDIS_URL, 'test-raw');
     const subscribers = async () => ((await raw.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1];
     const first: SessionEvent[] = [];
     const second: SessionEvent[] = [];
@@ -171,7 +154,7 @@ describe('relaySessionEvents', () => {
   });
 
   it('when Redis is unreachable, emit does not throw and local listeners still get the event; relaying resumes when Redis is back', async () => {
-    const redis = await startRedis();
+    const redis = await kit.privateRedis();
     const [a, b] = await pair(redis.url);
     const sessionId = 'outage';
     const atA: SessionEvent[] = [];

@@ -48,6 +48,9 @@ export function openRedis(url: string, name: string, logger: Logger, extra: Redi
   return client;
 }
 
+/** A subscriber connection waits for Redis instead of failing: its subscriptions are re-sent on reconnect. */
+export const SUBSCRIBER_OPTIONS: RedisOptions = { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined };
+
 /** Connects at start: a server told to use Redis does not start without it, and says why. */
 export async function connectRedis(client: Redis, url: string): Promise<void> {
   try {

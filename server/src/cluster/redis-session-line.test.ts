@@ -3,10 +3,10 @@ import { NexusError } from '@nexusflow/engine';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SHARED_REDIS_URL, startPrivateRedis, type PrivateRedis } from '../../test/scale-out-helpers.js';
+import { SHARED_REDIS_URL, redisKit } from '../../test/scale-out-helpers.js';
 import { fenceOf } from '../store/fence-scope.js';
 import { startHeartbeat, type Heartbeat } from './heartbeat.js';
-import { clusterUnavailable, connectRedis, openRedis } from './redis-connection.js';
+import { clusterUnavailable } from './redis-connection.js';
 import { createRedisSessionLine, type RedisSessionLine } from './redis-session-line.js';
 import { createSubscriptions } from './redis-subscriptions.js';
 
@@ -38,30 +38,19 @@ interface Proc {
 }
 
 const procs: Proc[] = [];
-const connections: Redis[] = [];
-const stopRedis: (() => Promise<void>)[] = [];
+const kit = redisKit(logger);
 
 afterAll(async () => {
   for (const proc of procs) {
     proc.line.close();
     await proc.heartbeat.stop();
   }
-  for (const client of connections) client.disconnect();
-  for (const stop of stopRedis) await stop();
+  await kit.close();
 });
-
-/** A private Redis of this file's own, that a test may kill and restart; killed in afterAll. */
-async function startRedis(): Promise<PrivateRedis> {
-  const redis = await startPrivateRedis();
-  stopRedis.push(() => redis.kill());
-  return redis;
-}
 
 async function openCluster(url = SHARED_REDIS_URL): Promise<Cluster> {
   const prefix = `nf-unit-${randomUUID().slice(0, 8)}:`;
-  const raw = openRedis(url, 'test-raw', logger);
-  connections.push(raw);
-  await connectRedis(raw, url);
+  const raw = await kit.connect(url, 'test-raw');
   const tokens = new Map<string, number>();
   const cluster: Cluster = {
     url,
@@ -81,10 +70,10 @@ async function openCluster(url = SHARED_REDIS_URL): Promise<Cluster> {
 
 async function startProc(cluster: Cluster, options: { maxPendingPerSession?: number; commandTimeout?: number; patienceMs?: number } = {}): Promise<Proc> {
   const processId = `proc-${randomUUID().slice(0, 8)}`;
-  const commands = openRedis(cluster.url, processId, logger, options.commandTimeout === undefined ? {} : { commandTimeout: options.commandTimeout });
-  const subscriber = openRedis(cluster.url, `${processId}-sub`, logger, { enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
-  connections.push(commands, subscriber);
-  await Promise.all([connectRedis(commands, cluster.url), connectRedis(subscriber, cluster.url)]);
+  const [commands, subscriber] = await Promise.all([
+    kit.connect(cluster.url, processId, options.commandTimeout === undefined ? {} : { commandTimeout: options.commandTimeout }),
+    kit.subscriber(cluster.url, `${processId}-sub`),
+  ]);
   const subscriptions = createSubscriptions(subscriber, logger);
   const heartbeats = `${cluster.prefix}proc:`;
   const heartbeatKey = `${heartbeats}${processId}`;
@@ -334,7 +323,7 @@ describe('createRedisSessionLine', () => {
   });
 
   it('while Redis is away, new messages fail at once and waiters after patienceMs with cluster_unavailable naming the URL; the turn in flight finishes; all works again once Redis is back', async () => {
-    const redis = await startRedis();
+    const redis = await kit.privateRedis();
     const cluster = await openCluster(redis.url);
     const [a, b] = await Promise.all([startProc(cluster, { patienceMs: 300 }), startProc(cluster, { patienceMs: 300 })]);
     const sessionId = 'outage';
@@ -421,7 +410,7 @@ describe('createRedisSessionLine', () => {
   // An ENQUEUE whose answer is lost (commandTimeout, dropped connection) may still have run: its
   // entry must leave the line, or it would block the session under a live process's heartbeat.
   it('a message whose ENQUEUE timed out does not leave a ghost entry that blocks its session', async () => {
-    const redis = await startRedis();
+    const redis = await kit.privateRedis();
     const cluster = await openCluster(redis.url);
     const [slow, other] = await Promise.all([startProc(cluster, { commandTimeout: 150 }), startProc(cluster)]);
     const sessionId = 'ghost';

@@ -1,24 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SHARED_REDIS_URL, startPrivateRedis } from '../../test/scale-out-helpers.js';
+import { SHARED_REDIS_URL, redisKit } from '../../test/scale-out-helpers.js';
 import { createFailureThrottle } from '../auth/failure-throttle.js';
-import { connectRedis, openRedis } from './redis-connection.js';
 import { redisFailureGate } from './shared-failure-throttle.js';
 
 const logger = pino({ level: 'silent' });
-const clients: Redis[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const client of clients) client.disconnect();
-  for (const cleanup of cleanups) await cleanup();
-});
+const kit = redisKit(logger);
+afterAll(() => kit.close());
 
 async function gateOn(url: string, prefix: string, maxFailures = 3) {
-  const redis = openRedis(url, 'gate', logger);
-  clients.push(redis);
-  await connectRedis(redis, url);
+  const redis = await kit.connect(url, 'gate');
   return { redis, gate: redisFailureGate({ redis, prefix, maxFailures, windowMs: 60_000, fallback: createFailureThrottle({ maxFailures, windowMs: 60_000 }), logger }) };
 }
 
@@ -51,8 +43,7 @@ describe('sign-in failures counted in Redis for every process', () => {
   });
 
   it('counts in the process while Redis is away: weaker, never open', async () => {
-    const redis = await startPrivateRedis();
-    cleanups.push(() => redis.kill());
+    const redis = await kit.privateRedis();
     const { gate } = await gateOn(redis.url, `nf-unit-${randomUUID().slice(0, 8)}:`);
     await redis.kill();
     const keys = ['ip:198.51.100.7'];
