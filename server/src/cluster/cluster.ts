@@ -118,8 +118,10 @@ export async function joinCluster(options: { config: ServerConfig & { redisUrl: 
     commands.on('ready', () => {
       if (!wasDown) return;
       wasDown = false;
-      // Redis may have restarted empty: this process's running turns head their lines again, and
-      // notices sent while it was away are lost, so every cache goes.
+      // Redis may have restarted empty: this process's running turns head their lines again (before
+      // any waiter here takes an emptied line), and notices sent while it was away are lost, so
+      // every cache goes.
+      line.holdAfterReconnect();
       void line.reassert().catch((error: unknown) => logger.warn({ err: error }, 'could not restore the lines of running conversations'));
       bus.announce({ type: 'reconnected' });
     });

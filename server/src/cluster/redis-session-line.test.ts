@@ -363,7 +363,17 @@ describe('createRedisSessionLine', () => {
       8_000,
     );
     expect(result).toBe('back');
-    expect(await a.line.run(sessionId, async () => 'a too')).toBe('a too');
+    // a reconnects on its own schedule (its backoff), maybe a little after b.
+    let fromA: string | undefined;
+    await until(
+      async () => {
+        fromA = await a.line.run(sessionId, async () => 'a too').catch(() => undefined);
+        return fromA !== undefined;
+      },
+      'a handles messages again too',
+      8_000,
+    );
+    expect(fromA).toBe('a too');
   });
 
   it('reassert() puts a running entry lost with Redis data back at the head, so a waiter elsewhere does not start early', async () => {
@@ -402,6 +412,40 @@ describe('createRedisSessionLine', () => {
     // Reasserting again changes nothing.
     await x.line.reassert();
     expect(await cluster.raw.llen(key)).toBe(2);
+    first.open();
+    await Promise.all(runs);
+    expect(log).toEqual(['x start', 'x end', 'y start']);
+  });
+
+  it('after a reconnect, waiters hold back while running turns reclaim their heads: an emptied line is not taken by a waiter', async () => {
+    const cluster = await openCluster();
+    const [x, y] = await Promise.all([startProc(cluster), startProc(cluster)]);
+    const sessionId = 'emptied';
+    const key = cluster.lineKey(sessionId);
+    const log: string[] = [];
+    const first = gate();
+    const runs = [
+      x.line.run(sessionId, async () => {
+        log.push('x start');
+        await first.opened;
+        log.push('x end');
+      }),
+    ];
+    await until(() => log.includes('x start'), 'x runs');
+    runs.push(y.line.run(sessionId, async () => void log.push('y start')));
+    await until(async () => (await cluster.raw.llen(key)) === 2, 'y waits');
+    // Redis restarted empty; both processes saw the reconnect. x is slower to reassert than y's polls.
+    y.line.holdAfterReconnect();
+    x.line.holdAfterReconnect();
+    expect(await y.line.isAbandoned(sessionId)).toBe(false);
+    await cluster.raw.del(key);
+    await new Promise((resolve) => setTimeout(resolve, 2 * POLL_MS)); // two of y's looks, within the hold (LEASE_MS / 3)
+    expect(await cluster.raw.llen(key)).toBe(0);
+    await x.line.reassert();
+    expect(await cluster.raw.lindex(key, 0)).toMatch(new RegExp(`^${x.processId}\\|`));
+    // Once the hold ends y lines up again, behind x.
+    await until(async () => (await cluster.raw.lindex(key, 1))?.startsWith(`${y.processId}|`) === true, 'y lines up behind x');
+    expect(log).toEqual(['x start']);
     first.open();
     await Promise.all(runs);
     expect(log).toEqual(['x start', 'x end', 'y start']);

@@ -96,6 +96,12 @@ export interface RedisSessionLine extends SessionLine {
   readonly channel: string;
   /** Puts this process's running entries back at their heads after Redis lost them. */
   reassert(): Promise<void>;
+  /**
+   * Redis came back, maybe empty: for a third of a lease, waiting messages do not take a line's
+   * head and nothing counts as abandoned, so the processes running turns put their entries back
+   * first (`reassert`) instead of being overtaken by a waiter that found an empty line.
+   */
+  holdAfterReconnect(): void;
   /** Stops retrying removals (shutdown). */
   close(): void;
 }
@@ -112,6 +118,8 @@ export function createRedisSessionLine(options: RedisSessionLineOptions): RedisS
   // Entries that must leave their line but could not (Redis away): removed once it is back.
   const leftovers = new Map<string, string>();
   let closed = false;
+  let holdUntil = 0;
+  const holding = () => now() < holdUntil;
 
   options.subscriptions.on(channel, (sessionId) => {
     for (const wake of waiters.get(sessionId) ?? []) wake();
@@ -133,26 +141,35 @@ export function createRedisSessionLine(options: RedisSessionLineOptions): RedisS
     return { moved: moved.then(cancel), cancel };
   }
 
+  /** One look at the line: drops dead heads, answers whether `entry` heads it. */
+  async function atHead(sessionId: string, entry: string): Promise<boolean> {
+    const [head, dropped] = (await redis.eval(ADVANCE, 2, lineKey(sessionId), ownHeartbeat, entry, options.heartbeats, LINE_TTL_MS, options.leaseMs)) as [string, number];
+    if (dropped > 0) {
+      logger.warn({ sessionId, dropped }, 'a server process died while heading a conversation; it moves on here');
+      void redis.publish(channel, sessionId).catch(() => undefined);
+    }
+    return head === entry;
+  }
+
   async function waitForHead(sessionId: string, entry: string): Promise<void> {
     let failingSince: number | undefined;
     for (;;) {
       const next = nextMove(sessionId);
-      try {
-        const [head, dropped] = (await redis.eval(ADVANCE, 2, lineKey(sessionId), ownHeartbeat, entry, options.heartbeats, LINE_TTL_MS, options.leaseMs)) as [string, number];
-        failingSince = undefined;
-        if (dropped > 0) {
-          logger.warn({ sessionId, dropped }, 'a server process died while heading a conversation; it moves on here');
-          void redis.publish(channel, sessionId).catch(() => undefined);
-        }
-        if (head === entry) {
-          next.cancel();
-          return;
-        }
-      } catch (error) {
-        failingSince ??= now();
-        if (now() - failingSince >= options.patienceMs) {
-          next.cancel();
-          throw options.unavailable(error);
+      // Right after a reconnect, running turns reclaim their heads first (`holdAfterReconnect`).
+      if (!holding()) {
+        try {
+          const ours = await atHead(sessionId, entry);
+          failingSince = undefined;
+          if (ours) {
+            next.cancel();
+            return;
+          }
+        } catch (error) {
+          failingSince ??= now();
+          if (now() - failingSince >= options.patienceMs) {
+            next.cancel();
+            throw options.unavailable(error);
+          }
         }
       }
       if (closed) {
@@ -219,6 +236,7 @@ export function createRedisSessionLine(options: RedisSessionLineOptions): RedisS
       return result;
     },
     async isAbandoned(sessionId) {
+      if (holding()) return false;
       return (await redis.eval(ABANDONED, 1, lineKey(sessionId), options.heartbeats)) === 1;
     },
     async idle() {
@@ -230,6 +248,9 @@ export function createRedisSessionLine(options: RedisSessionLineOptions): RedisS
           logger.warn({ sessionId }, 'Redis lost the line of a running conversation; this process heads it again');
         }
       }
+    },
+    holdAfterReconnect() {
+      holdUntil = now() + options.leaseMs / 3;
     },
     close() {
       closed = true;
