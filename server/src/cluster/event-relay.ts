@@ -14,13 +14,28 @@ export function relaySessionEvents(local: SessionEvents, deps: { publish: (chann
   remote.setMaxListeners(0);
   const channelOf = (sessionId: string) => `${deps.prefix}ev:${sessionId}`;
   const unsubscribe = new Map<string, () => void>();
+  const outgoing = new Map<string, SessionEvent[]>();
   let failing = false;
+
+  function flush(): void {
+    for (const [sessionId, events] of outgoing) {
+      deps.publish(channelOf(sessionId), JSON.stringify({ from: deps.processId, events })).then(
+        () => (failing = false),
+        (error: unknown) => {
+          // Listeners on this process already have them; others miss them until Redis is back (widgets catch up from the transcript).
+          if (!failing) deps.logger.warn({ err: (error as Error).message }, 'could not relay session events through Redis');
+          failing = true;
+        },
+      );
+    }
+    outgoing.clear();
+  }
 
   function subscribe(sessionId: string): void {
     if (unsubscribe.has(sessionId)) return;
     const stop = deps.subscriptions.on(channelOf(sessionId), (message) => {
-      const { from, event } = JSON.parse(message) as { from: string; event: SessionEvent };
-      if (from !== deps.processId) remote.emit(sessionId, event);
+      const { from, events } = JSON.parse(message) as { from: string; events: SessionEvent[] };
+      if (from !== deps.processId) for (const event of events) remote.emit(sessionId, event);
     });
     unsubscribe.set(sessionId, stop);
   }
@@ -28,14 +43,13 @@ export function relaySessionEvents(local: SessionEvents, deps: { publish: (chann
   return {
     emit(event) {
       local.emit(event);
-      deps.publish(channelOf(event.sessionId), JSON.stringify({ from: deps.processId, event })).then(
-        () => (failing = false),
-        (error: unknown) => {
-          // Listeners on this process already have it; others miss it until Redis is back (widgets catch up from the transcript).
-          if (!failing) deps.logger.warn({ err: (error as Error).message }, 'could not relay session events through Redis');
-          failing = true;
-        },
-      );
+      // A turn emits its trace events in bursts: one publish per session per tick, in order.
+      let batch = outgoing.get(event.sessionId);
+      if (batch === undefined) {
+        outgoing.set(event.sessionId, (batch = []));
+        if (outgoing.size === 1) setImmediate(flush);
+      }
+      batch.push(event);
     },
     on(sessionId, listener) {
       const stopLocal = local.on(sessionId, listener);
