@@ -19,7 +19,7 @@ import type { SessionLine } from './session-line.js';
 // the new length, or -1 when full. The heartbeat is renewed with every entry, so an entry is never
 // in a line while its process looks dead (right after Redis restarted empty, say).
 const ENQUEUE = `
-redis.call('SET', KEYS[2], 'alive', 'PX', ARGV[4])
+if redis.call('PEXPIRE', KEYS[2], ARGV[4]) == 0 then redis.call('SET', KEYS[2], 'alive', 'PX', ARGV[4]) end
 if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[2]) then return -1 end
 redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -29,7 +29,7 @@ return redis.call('LLEN', KEYS[1])`;
 // Drops dead heads; answers { head, dropped }. An entry that vanished (Redis restarted empty)
 // joins the line again.
 const ADVANCE = `
-redis.call('SET', KEYS[2], 'alive', 'PX', ARGV[4])
+if redis.call('PEXPIRE', KEYS[2], ARGV[4]) == 0 then redis.call('SET', KEYS[2], 'alive', 'PX', ARGV[4]) end
 if not redis.call('LPOS', KEYS[1], ARGV[1]) then
   redis.call('RPUSH', KEYS[1], ARGV[1])
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -53,7 +53,7 @@ return 1`;
 // KEYS[1] line, KEYS[2] own heartbeat; ARGV: entry, line ttl ms, lease ms. A running entry lost
 // with Redis's data goes back to the head.
 const REASSERT = `
-redis.call('SET', KEYS[2], 'alive', 'PX', ARGV[3])
+if redis.call('PEXPIRE', KEYS[2], ARGV[3]) == 0 then redis.call('SET', KEYS[2], 'alive', 'PX', ARGV[3]) end
 if redis.call('LPOS', KEYS[1], ARGV[1]) then return 0 end
 redis.call('LPUSH', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
