@@ -127,6 +127,26 @@ function gate(): { opened: Promise<void>; open: () => void } {
   return { opened, open };
 }
 
+/** Two processes on one session: x's task runs until `first` opens, y's waits behind it. */
+async function xRunsWhileYWaits(sessionId: string) {
+  const cluster = await openCluster();
+  const [x, y] = await Promise.all([startProc(cluster), startProc(cluster)]);
+  const key = cluster.lineKey(sessionId);
+  const log: string[] = [];
+  const first = gate();
+  const runs = [
+    x.line.run(sessionId, async () => {
+      log.push('x start');
+      await first.opened;
+      log.push('x end');
+    }),
+  ];
+  await until(() => log.includes('x start'), 'x runs');
+  runs.push(y.line.run(sessionId, async () => void log.push('y start')));
+  await until(async () => (await cluster.raw.llen(key)) === 2, 'y waits');
+  return { cluster, x, y, key, log, first, runs };
+}
+
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The error `promise` rejects with. */
@@ -377,26 +397,7 @@ describe('createRedisSessionLine', () => {
   });
 
   it('reassert() puts a running entry lost with Redis data back at the head, so a waiter elsewhere does not start early', async () => {
-    const cluster = await openCluster();
-    const [x, y] = await Promise.all([startProc(cluster), startProc(cluster)]);
-    const sessionId = 'lost';
-    const key = cluster.lineKey(sessionId);
-    const log: string[] = [];
-    const first = gate();
-    const runs = [
-      x.line.run(sessionId, async () => {
-        log.push('x start');
-        await first.opened;
-        log.push('x end');
-      }),
-    ];
-    await until(() => log.includes('x start'), 'x runs');
-    runs.push(
-      y.line.run(sessionId, async () => {
-        log.push('y start');
-      }),
-    );
-    await until(async () => (await cluster.raw.llen(key)) === 2, 'y waits');
+    const { cluster, x, y, key, log, first, runs } = await xRunsWhileYWaits('lost');
 
     // Redis loses the line. The removal and the reassertion leave in the same tick on one connection,
     // so y (which looks every 50 ms) cannot slip in between.
@@ -418,22 +419,8 @@ describe('createRedisSessionLine', () => {
   });
 
   it('after a reconnect, waiters hold back while running turns reclaim their heads: an emptied line is not taken by a waiter', async () => {
-    const cluster = await openCluster();
-    const [x, y] = await Promise.all([startProc(cluster), startProc(cluster)]);
     const sessionId = 'emptied';
-    const key = cluster.lineKey(sessionId);
-    const log: string[] = [];
-    const first = gate();
-    const runs = [
-      x.line.run(sessionId, async () => {
-        log.push('x start');
-        await first.opened;
-        log.push('x end');
-      }),
-    ];
-    await until(() => log.includes('x start'), 'x runs');
-    runs.push(y.line.run(sessionId, async () => void log.push('y start')));
-    await until(async () => (await cluster.raw.llen(key)) === 2, 'y waits');
+    const { cluster, x, y, key, log, first, runs } = await xRunsWhileYWaits(sessionId);
     // Redis restarted empty; both processes saw the reconnect. x is slower to reassert than y's polls.
     y.line.holdAfterReconnect();
     x.line.holdAfterReconnect();
