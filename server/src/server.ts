@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import type { LoadedPlugin, SandboxPool } from '@nexusflow/engine';
 import { loadCorePlugin, loadDefaultRates, loadRatesFile } from '@nexusflow/nodes';
 import { pino, type Logger } from 'pino';
 import type { AppContext } from './app-context.js';
-import { createFailureThrottle, createTokenService, keysFromSecrets } from './auth/index.js';
+import { createTokenService, keysFromSecrets } from './auth/index.js';
 import { adapterFactories, type ChannelOptions } from './channels/adapter-factories.js';
 import { createChannelHub } from './channels/channel-hub.js';
 import { createOperatorDesk } from './channels/operator.js';
@@ -56,32 +56,34 @@ export interface RunningServer {
 }
 
 const HOLD_SWEEP_EVERY_MS = 60_000;
-const AUTH_FAILURE_WINDOW_MS = 15 * 60_000;
 
 /** The JWT secret: from the environment, else one generated on first start and kept under the data directory. */
 async function jwtSecret(config: ServerConfig): Promise<string> {
   if (config.jwtSecret !== undefined) return config.jwtSecret;
   const file = path.join(config.dataDir, 'jwt-secret');
-  // Of several processes starting at once on one data directory, the first creates the file
-  // (exclusively) and the others read it, so a token signed by one is valid on all.
-  for (let attempt = 0; attempt < 20; attempt += 1) {
-    const existing = await readFile(file, 'utf8').catch(() => undefined);
-    if (existing !== undefined && existing.trim().length >= 32) return existing.trim();
-    // A short file may be another process's write in progress: give it half a second, then replace it.
-    const waitForOther = existing !== undefined && attempt < 10;
-    const secret = randomBytes(48).toString('base64url');
-    try {
-      if (waitForOther) throw Object.assign(new Error('being written'), { code: 'EEXIST' });
-      await writeFile(file, secret, { mode: 0o600, flag: existing === undefined ? 'wx' : 'w' });
-      await chmod(file, 0o600);
-      return secret;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // Another process is writing it right now.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  const existing = await readFile(file, 'utf8').catch(() => undefined);
+  if (existing !== undefined && existing.trim().length >= 32) return existing.trim();
+  const secret = randomBytes(48).toString('base64url');
+  if (existing !== undefined) {
+    // Unusable (too short): replaced.
+    await writeFile(file, secret, { mode: 0o600 });
+    await chmod(file, 0o600);
+    return secret;
   }
-  throw new Error(`${file} could not be read or written as a sign-in secret; check the data directory, or set JWT_SECRET`);
+  // Written whole beside it, then linked into place: of several processes starting at once on one
+  // data directory, the first link wins and the others read that secret, never a half-written file.
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(temporary, secret, { mode: 0o600 });
+  try {
+    await chmod(temporary, 0o600);
+    await link(temporary, file);
+    return secret;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return jwtSecret(config);
+  } finally {
+    await unlink(temporary).catch(() => undefined);
+  }
 }
 
 /**
@@ -109,7 +111,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     let publicUrl = config.publicUrl ?? '';
     // With REDIS_URL, this process joins the others: shared lines, events, caches and rate limits.
     const cluster = config.redisUrl === undefined
-      ? createSingleProcess(createSessionEvents())
+      ? createSingleProcess(createSessionEvents(), logger)
       : await joinCluster({ config: { ...config, redisUrl: config.redisUrl }, logger, events: createSessionEvents(), sessions: store.sessions });
     cleanups.unshift(() => cluster.close());
     const events = cluster.events;
@@ -130,10 +132,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       now,
     });
     cleanups.unshift(() => host.close());
-    const chat = createChatService({ store, runtime: host.runtime, events, now, line: cluster.line });
+    const chat = createChatService({ store, runtime: host.runtime, events, versionDocument: host.versionDocument, now, line: cluster.line });
     cluster.bus.on((notice) => {
       if (notice.type === 'plugins.changed') host.registries.invalidate(notice.workspaceId);
-      else host.forgetCaches(notice.type === 'reconnected' ? undefined : notice.workspaceId);
+      if (notice.type === 'reconnected') host.registries.invalidateAll();
+      if (notice.type !== 'plugins.changed') host.forgetFlows();
     });
     const channels = createChannelHub({
       store,
@@ -161,10 +164,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       llm,
       rates,
       tokens,
-      authFailures: cluster.authFailures(createFailureThrottle({ maxFailures: config.rateLimits.authFailures, windowMs: AUTH_FAILURE_WINDOW_MS, now }), {
-        maxFailures: config.rateLimits.authFailures,
-        windowMs: AUTH_FAILURE_WINDOW_MS,
-      }),
+      authFailures: cluster.authFailures({ maxFailures: config.rateLimits.authFailures, windowMs: 15 * 60_000, now }),
       now,
       draining: false,
     };
@@ -198,17 +198,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     // WhatsApp connections start in the background: a slow browser never delays the server.
     void channels.startAll().catch((error: unknown) => logger.error({ err: error }, 'could not start the channel connections'));
 
-    // Turns a crash left running finish now, each step in flight re-run at most once. With other
-    // processes about, only turns nobody is running (their process died) are taken over, now and
-    // whenever a process dies later.
-    if (cluster.mode === 'single') {
-      void host.runtime.resumeInterrupted().then(
-        (resumed) => resumed.size > 0 && logger.info({ sessions: resumed.size }, 'resumed conversations interrupted by a stop'),
-        (error: unknown) => logger.error({ err: error }, 'could not resume interrupted conversations'),
-      );
-    } else {
-      cluster.startSweeper({ listRunning: () => store.sessions.listRunning(), resume: (sessionId) => host.runtime.resume(sessionId) });
-    }
+    // Turns a crash left running finish now, each step in flight re-run at most once; with other
+    // processes about, only those nobody runs (their process died), now and whenever one dies.
+    cluster.startSweeper({ listRunning: () => store.sessions.listRunning(), resume: (sessionId) => host.runtime.resume(sessionId) });
     const sweeper = setInterval(() => {
       store.ledger.sweepExpired().then(
         (released) => released > 0 && logger.info({ released }, 'released expired credit holds'),

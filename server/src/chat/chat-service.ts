@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { NexusError, type SessionRuntime, type TurnResult } from '@nexusflow/engine';
+import type { FlowDocument } from '@nexusflow/schemas';
 import { MAX_PENDING_PER_SESSION, createLocalSessionLine, type SessionLine } from '../cluster/session-line.js';
 import { ApiError } from '../http/api-error.js';
 import type { SessionEvent, SessionEvents } from '../runtime/session-events.js';
@@ -70,7 +71,15 @@ export function checkMessage(value: unknown): InboundMessage {
  * stays on the flow version it started on; between conversations (no turn running, not parked
  * on a wait) it moves to the deployment's live version, so publishing never resets anyone mid-way.
  */
-export function createChatService(deps: { store: Store; runtime: SessionRuntime; events: SessionEvents; now?: () => number; line?: SessionLine }): ChatService {
+export function createChatService(deps: {
+  store: Store;
+  runtime: SessionRuntime;
+  events: SessionEvents;
+  /** A published version's document (the flow host's cache). */
+  versionDocument: (workspaceId: string, versionId: string) => Promise<FlowDocument | undefined>;
+  now?: () => number;
+  line?: SessionLine;
+}): ChatService {
   const { store, runtime, events } = deps;
   const now = deps.now ?? Date.now;
   // One turn at a time per conversation, in arrival order: in memory, or across processes (Redis).
@@ -116,19 +125,6 @@ export function createChatService(deps: { store: Store; runtime: SessionRuntime;
   }
 
   /** The variables a flow collected become the contact's, for every later conversation and the editor. */
-  /** Flow variables' defaults per published version (versions never change, so this never goes stale). */
-  const defaultsByVersion = new Map<string, Record<string, unknown>>();
-  async function defaultsOf(workspaceId: string, versionId: string): Promise<Record<string, unknown>> {
-    let defaults = defaultsByVersion.get(versionId);
-    if (defaults === undefined) {
-      defaults = (await store.versions.get(workspaceId, versionId))?.document.variables ?? {};
-      defaultsByVersion.set(versionId, defaults);
-      if (defaultsByVersion.size > 1000) defaultsByVersion.delete(defaultsByVersion.keys().next().value as string);
-    }
-    return defaults;
-  }
-
-  /** The variables a flow collected become the contact's, for every later conversation and the editor. */
   async function rememberVars(session: SessionInfo, before: Record<string, unknown> | undefined): Promise<void> {
     try {
       const after = await store.sessions.get(session.workspaceId, session.id);
@@ -138,7 +134,7 @@ export function createChatService(deps: { store: Store; runtime: SessionRuntime;
       // Only what this turn changed, and not the flow's defaults: those say nothing about the person.
       const changed = Object.entries(vars).filter(([name, value]) => before === undefined || !same(value, before[name]));
       if (changed.length === 0) return;
-      const defaults = await defaultsOf(session.workspaceId, after.versionId);
+      const defaults = (await deps.versionDocument(session.workspaceId, after.versionId))?.variables ?? {};
       const collected = Object.fromEntries(changed.filter(([name, value]) => !same(value, defaults[name])));
       if (Object.keys(collected).length > 0) await store.contacts.mergeVars(session.workspaceId, session.contactId, collected);
     } catch {

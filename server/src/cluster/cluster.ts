@@ -5,12 +5,12 @@ import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { createFailureThrottle, type FailureThrottleOptions } from '../auth/failure-throttle.js';
 import type { ServerConfig } from '../config/config.js';
 import type { SessionEvents } from '../runtime/session-events.js';
 import type { SessionRepository } from '../store/types.js';
 import { createRedisChannelLeases, soleProcessLeases, type ChannelLeases } from './channel-leases.js';
 import { createLocalBus, createRedisBus, type ClusterBus } from './cluster-bus.js';
-import type { FailureThrottle } from '../auth/failure-throttle.js';
 import { localFailureGate, redisFailureGate, type AuthFailureGate } from './shared-failure-throttle.js';
 import { relaySessionEvents } from './event-relay.js';
 import { startHeartbeat, type Heartbeat } from './heartbeat.js';
@@ -37,32 +37,34 @@ export interface Cluster {
   readonly leaseMs: number;
   /** Socket.IO's Redis adapter, or undefined for its in-memory default. */
   readonly socketAdapter: SocketAdapter | undefined;
-  /** Failed sign-ins counted for all processes (Redis), the in-memory `throttle` when alone or Redis is away. */
-  authFailures(throttle: FailureThrottle, limits: { maxFailures: number; windowMs: number }): AuthFailureGate;
+  /** Failed sign-ins counted for all processes (Redis), in memory when alone or while Redis is away. */
+  authFailures(limits: FailureThrottleOptions): AuthFailureGate;
   /** A shared counter store for express-rate-limit, or undefined to count in memory. */
   rateLimitStore(name: string): RateLimitStore | undefined;
   /** Redis reachability for `/healthz`. */
   redisStatus(): Promise<'off' | 'up' | 'down'>;
-  /** Starts resuming turns of processes that died (once the runtime can resume them). */
-  startSweeper(deps: { listRunning: () => Promise<string[]>; resume: (sessionId: string) => Promise<unknown> }): OrphanSweeper | undefined;
+  /** Resumes turns a stop left running: at start, and with others whenever a process dies. */
+  startSweeper(deps: { listRunning: () => Promise<string[]>; resume: (sessionId: string) => Promise<unknown> }): OrphanSweeper;
   /** Leaves the cluster: after the running turns ended, others take over at once. */
   close(): Promise<void>;
 }
 
-export function createSingleProcess(events: SessionEvents): Cluster {
+export function createSingleProcess(events: SessionEvents, logger: Logger): Cluster {
+  const line = createLocalSessionLine(MAX_PENDING_PER_SESSION);
   return {
     mode: 'single',
     processId: `${hostname()}:${process.pid}`,
-    line: createLocalSessionLine(MAX_PENDING_PER_SESSION),
+    line,
     bus: createLocalBus(),
     events,
     channelLeases: soleProcessLeases,
     leaseMs: 0,
     socketAdapter: undefined,
-    authFailures: (throttle) => localFailureGate(throttle),
+    authFailures: (limits) => localFailureGate(createFailureThrottle(limits)),
     rateLimitStore: () => undefined,
     redisStatus: async () => 'off',
-    startSweeper: () => undefined,
+    // Turns a stop left running finish once, at start.
+    startSweeper: (deps) => startOrphanSweeper({ line, ...deps, logger }),
     close: async () => undefined,
   };
 }
@@ -138,8 +140,8 @@ export async function joinCluster(options: { config: ServerConfig & { redisUrl: 
       channelLeases: createRedisChannelLeases({ redis: commands, prefix, processId, leaseMs, unavailable: (cause) => clusterUnavailable(url, cause) }),
       leaseMs,
       socketAdapter,
-      authFailures(throttle, limits) {
-        return redisFailureGate({ redis: commands, prefix, ...limits, fallback: throttle, logger });
+      authFailures(limits) {
+        return redisFailureGate({ redis: commands, prefix, maxFailures: limits.maxFailures, windowMs: limits.windowMs, fallback: createFailureThrottle(limits), logger });
       },
       rateLimitStore(name) {
         return new RedisStore({
@@ -157,8 +159,6 @@ export async function joinCluster(options: { config: ServerConfig & { redisUrl: 
       },
       startSweeper(deps) {
         sweeper = startOrphanSweeper({ line, ...deps, everyMs: Math.max(100, Math.floor(leaseMs / 2)), logger });
-        // At start too: turns of processes that died before this one came up.
-        void sweeper.sweep().catch((error: unknown) => logger.warn({ err: error }, 'could not look for interrupted conversations'));
         return sweeper;
       },
       async close() {

@@ -9,14 +9,15 @@ export interface OrphanSweeper {
 
 /**
  * Finds turns left running by a process that died (its heartbeat expired, so nobody heads their
- * line) and resumes them here, in the session's line like any message: the step in flight runs at
+ * line, or this very process before a restart) and resumes them here, in the session's line like any message: the step in flight runs at
  * most once more, with the same idempotency keys, so nothing is charged or sent twice.
  */
 export function startOrphanSweeper(options: {
   line: SessionLine;
   listRunning: () => Promise<string[]>;
   resume: (sessionId: string) => Promise<unknown>;
-  everyMs: number;
+  /** How often to look again; undefined: once, at start (one process alone). */
+  everyMs?: number;
   logger: Logger;
 }): OrphanSweeper {
   const { line, logger } = options;
@@ -41,7 +42,7 @@ export function startOrphanSweeper(options: {
   }
 
   let failing = false;
-  const timer = setInterval(() => {
+  const look = () =>
     sweep().then(
       () => (failing = false),
       (error: unknown) => {
@@ -49,7 +50,8 @@ export function startOrphanSweeper(options: {
         failing = true;
       },
     );
-  }, options.everyMs);
-  timer.unref();
+  void look();
+  const timer = options.everyMs === undefined ? undefined : setInterval(look, options.everyMs);
+  timer?.unref();
   return { sweep, stop: () => clearInterval(timer) };
 }

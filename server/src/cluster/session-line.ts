@@ -21,10 +21,18 @@ export interface SessionLine {
 /** One process: an in-memory queue per session is the whole line. */
 export function createLocalSessionLine(maxPendingPerSession: number): SessionLine {
   const queue = createKeyedQueue(maxPendingPerSession);
+  const busy = new Map<string, number>();
   return {
-    run: (sessionId, task) => queue.run(sessionId, task),
-    // A single process resumes its interrupted turns at start (`resumeInterrupted`).
-    isAbandoned: async () => false,
+    run(sessionId, task) {
+      busy.set(sessionId, (busy.get(sessionId) ?? 0) + 1);
+      return queue.run(sessionId, task).finally(() => {
+        const left = (busy.get(sessionId) ?? 1) - 1;
+        if (left === 0) busy.delete(sessionId);
+        else busy.set(sessionId, left);
+      });
+    },
+    // Alone, a turn left running that this process is not working on was interrupted by a stop.
+    isAbandoned: async (sessionId) => !busy.has(sessionId),
     idle: () => queue.idle(),
   };
 }

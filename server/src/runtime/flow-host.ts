@@ -62,8 +62,10 @@ export interface FlowHost {
   sandbox: SandboxPool;
   /** Studio test chats: drafts run in memory, for the person editing them. */
   tests: TestSessions;
-  /** Drops cached flow documents (another process published); all of them without a workspace. */
-  forgetCaches(workspaceId?: string): void;
+  /** The document of a published version (cached: versions never change); undefined when it is gone. */
+  versionDocument(workspaceId: string, versionId: string): Promise<FlowDocument | undefined>;
+  /** Drops the cached flow documents (a process published, or Redis notices may have been missed). */
+  forgetFlows(): void;
   /** Where replies go besides the transcript (the channel hub, once built). */
   setOutbound(router: OutboundRouter): void;
   /** Stops taking turns, waits for the running ones, flushes traces, stops the sandbox. */
@@ -101,12 +103,23 @@ export function createFlowHost(options: FlowHostOptions): FlowHost {
   const sandbox = options.sandbox ?? createSandboxPool({ size: options.sandboxWorkers });
   const registries = createPluginRegistries({ store, core: options.corePlugin, ...(options.extraPlugins === undefined ? {} : { extra: options.extraPlugins }) });
   const workspaceOfSession = new Map<string, string>();
-  const versionCache = new Map<string, { workspaceId: string; flow: FlowDocument }>();
+  const versionCache = new Map<string, FlowDocument>();
   const trace = createTraceRecorder({ store, events, metrics: options.metrics, logger, workspaceOf: (id) => workspaceOfSession.get(id) });
   let outbound: OutboundRouter | undefined;
   const channel = createServerChannel({ store, events, now, kill: options.kill, outbound: () => outbound });
   const ledger = observedLedger(store.ledger, options.kill, options.metrics);
   const deployTarget = options.deployTarget ?? createMemoryDeployTarget();
+
+  async function versionDocument(workspaceId: string, versionId: string): Promise<FlowDocument | undefined> {
+    const cached = versionCache.get(versionId);
+    if (cached !== undefined) return cached;
+    const document = (await store.versions.get(workspaceId, versionId))?.document;
+    if (document !== undefined) {
+      versionCache.set(versionId, document);
+      if (versionCache.size > 1000) versionCache.delete(versionCache.keys().next().value as string);
+    }
+    return document;
+  }
 
   // One set of capabilities per channel: conversations write transcripts, studio tests only talk.
   const capabilitiesFor = (port: ChannelPort) =>
@@ -135,21 +148,16 @@ export function createFlowHost(options: FlowHostOptions): FlowHost {
       if (session === undefined) throw new NexusError('session_unrecoverable', `session ${sessionKey} does not exist`);
       workspaceOfSession.set(session.id, session.workspaceId);
       if (workspaceOfSession.size > 100_000) workspaceOfSession.delete(workspaceOfSession.keys().next().value as string);
-      let flow = versionCache.get(session.versionId)?.flow;
+      let flow = await versionDocument(session.workspaceId, session.versionId);
       if (flow === undefined) {
-        let version = await store.versions.get(session.workspaceId, session.versionId);
-        if (version === undefined) {
-          // The pinned version is gone (C-05): move to the deployment's live version. The engine
-          // then keeps the position if that version has the node, or tells the person and starts
-          // again at the trigger.
-          const deployment = await store.deployments.get(session.workspaceId, session.deploymentId);
-          version = deployment === undefined ? undefined : await store.versions.get(session.workspaceId, deployment.versionId);
-          if (version === undefined) throw new NexusError('session_unrecoverable', `the flow version of session ${sessionKey} no longer exists; reset the conversation`);
-          await store.sessions.setVersion(session.workspaceId, session.id, version.id);
-          logger.warn({ sessionId: session.id, missingVersionId: session.versionId, versionId: version.id }, 'the flow version of a conversation is gone; it moves to the live version');
-        }
-        flow = version.document;
-        versionCache.set(version.id, { workspaceId: session.workspaceId, flow });
+        // The pinned version is gone (C-05): move to the deployment's live version. The engine
+        // then keeps the position if that version has the node, or tells the person and starts
+        // again at the trigger.
+        const deployment = await store.deployments.get(session.workspaceId, session.deploymentId);
+        flow = deployment === undefined ? undefined : await versionDocument(session.workspaceId, deployment.versionId);
+        if (deployment === undefined || flow === undefined) throw new NexusError('session_unrecoverable', `the flow version of session ${sessionKey} no longer exists; reset the conversation`);
+        await store.sessions.setVersion(session.workspaceId, session.id, deployment.versionId);
+        logger.warn({ sessionId: session.id, missingVersionId: session.versionId, versionId: deployment.versionId }, 'the flow version of a conversation is gone; it moves to the live version');
       }
       return {
         workspaceId: session.workspaceId,
@@ -167,9 +175,9 @@ export function createFlowHost(options: FlowHostOptions): FlowHost {
     registries,
     sandbox,
     tests,
-    forgetCaches(workspaceId) {
-      for (const [versionId, cached] of versionCache) if (workspaceId === undefined || cached.workspaceId === workspaceId) versionCache.delete(versionId);
-      if (workspaceId === undefined) registries.invalidateAll();
+    versionDocument,
+    forgetFlows() {
+      versionCache.clear();
     },
     setOutbound(router) {
       outbound = router;

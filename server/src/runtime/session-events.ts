@@ -32,19 +32,18 @@ export function createSessionEvents(): SessionEvents {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   const ANY = '\u0000any';
+  function listen(sessionId: string, listener: (event: SessionEvent) => void): () => void {
+    emitter.on(sessionId, listener);
+    return () => emitter.off(sessionId, listener);
+  }
   return {
     emit(event) {
       emitter.emit(event.sessionId, event);
       emitter.emit(ANY, event);
     },
-    on(sessionId, listener) {
-      emitter.on(sessionId, listener);
-      return () => emitter.off(sessionId, listener);
-    },
-    onLocal(sessionId, listener) {
-      emitter.on(sessionId, listener);
-      return () => emitter.off(sessionId, listener);
-    },
+    on: listen,
+    // Alone, this process is everything there is: local listening is listening.
+    onLocal: listen,
     onAny(listener) {
       emitter.on(ANY, listener);
       return () => emitter.off(ANY, listener);
