@@ -34,7 +34,8 @@ export interface FakeGraphApi {
 
 const TYPES = new Set(['text', 'image', 'audio', 'video', 'document', 'sticker', 'interactive', 'template', 'location', 'reaction']);
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** A request's whole body as text (the fake servers of the tests read small JSON bodies). */
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { readBody } from './fake-graph-api.js';
 
 /**
  * A local HTTP server playing a hosting platform, speaking the protocol documented in
@@ -60,15 +61,6 @@ const json = (res: ServerResponse, status: number, body?: unknown) => {
   if (body === undefined) return void res.writeHead(status).end();
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 };
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8', json: 'application/json' };
 

@@ -161,7 +161,7 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHubControl 
   }
 
   const elsewhere = (connection: ChannelConnection): ChannelStatus => ({
-    state: connection.status === 'stopped' ? 'stopped' : (connection.status as ChannelStatus['state']),
+    state: connection.status as ChannelStatus['state'],
     detail: connection.status === 'stopped' ? 'stopped; start it to receive messages' : 'runs on another server process',
     since: connection.updatedAt,
   });

@@ -431,8 +431,8 @@ export interface ChannelMessageRepository {
    * the call and whether it moved.
    */
   advance(id: string, status: string, rank: (status: string) => number, patch?: { providerId?: string; error?: string }): Promise<{ message: ChannelMessage | undefined; moved: boolean }>;
-  /** Messages of one direction and status across workspaces, oldest first (inbox recovery at start). */
-  listByStatus(direction: ChannelMessageDirection, status: string, limit?: number): Promise<ChannelMessage[]>;
+  /** Messages of one connection, direction and status, oldest first (inbox recovery at start). */
+  listByStatus(connectionId: string, direction: ChannelMessageDirection, status: string, limit?: number): Promise<ChannelMessage[]>;
   /** Newest inbound message from a contact on a connection (the WhatsApp 24-hour window). */
   lastInbound(connectionId: string, contactExternalId: string): Promise<ChannelMessage | undefined>;
   /** Outbound messages of a connection created since `since` (send caps); counts, per contact and in all. */

@@ -125,7 +125,7 @@ function statusBody(statuses: { id: string; status: string; errors?: unknown[] }
 }
 
 const signed = (body: string) => [Buffer.from(body, 'utf8'), signWebhook(SECRET, body)] as const;
-const inboxOf = async (conn: ChannelConnection) => (await store.channelMessages.listByStatus('in', 'done')).filter((m) => m.connectionId === conn.id);
+const inboxOf = (conn: ChannelConnection) => store.channelMessages.listByStatus(conn.id, 'in', 'done');
 
 function delivery(key: string, message: ChannelDelivery['message'], to = CONTACT): ChannelDelivery {
   return { workspaceId, sessionId: 'session-1', contactExternalId: to, key, message, from: 'flow' };

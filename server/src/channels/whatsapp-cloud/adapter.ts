@@ -1,24 +1,17 @@
-import { createHash } from 'node:crypto';
 import { NexusError } from '@nexusflow/engine';
 import type { Logger } from 'pino';
 import { MAX_MESSAGE_CHARS } from '../../chat/chat-service.js';
 import type { ChannelConnection, ChannelMessage, ChannelMessageRepository } from '../../store/types.js';
+import { clientMessageIdOf, inboundRank, sendRank, unfinishedInbound } from '../inbox.js';
 import type { ChannelAdapter, ChannelDelivery, ChannelInbound, ChannelStatus } from '../types.js';
-import { configOf, type WhatsAppCloudConfig } from './config.js';
+import { checkWhatsAppCloudConfig, type WhatsAppCloudConfig } from './config.js';
 import { createGraphClient, type GraphClient } from './graph-client.js';
 import { graphMessagesOf } from './outbound.js';
 import { contentOf } from './payload.js';
-import { acceptWebhook, DEFAULT_RETENTION_MS, inboundRank, type WebhookOutcome } from './webhook.js';
+import { acceptWebhook, DEFAULT_RETENTION_MS, type WebhookOutcome } from './webhook.js';
 
 /** WhatsApp's customer-service window: free-form messages only within 24 h of the contact's last message. */
 export const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
-
-/**
- * Send attempts: a `failed` attempt (Graph refused, or was not reached) may be retried, so `sent`
- * ranks above it here. Meta's later reports use `outboundRank`, where `failed` is final.
- */
-const SEND_ORDER = ['pending', 'failed', 'sent'];
-const sendRank = (status: string): number => SEND_ORDER.indexOf(status);
 
 /** Inbox entries looked at when the adapter starts (left `received` or `processing` by a crash). */
 const RECOVERY_BATCH = 10_000;
@@ -53,10 +46,7 @@ export function isWhatsAppCloudAdapter(adapter: ChannelAdapter | undefined): ada
   return adapter?.kind === 'whatsapp-cloud' && typeof (adapter as Partial<WhatsAppCloudAdapter>).accept === 'function';
 }
 
-/** The chat's message id for a `wamid` (the chat accepts only `[A-Za-z0-9_-]{1,64}`): re-processing runs the turn once. */
-export function clientMessageIdOf(wamid: string): string {
-  return `wa_${createHash('sha256').update(wamid).digest('base64url').slice(0, 40)}`;
-}
+export { clientMessageIdOf };
 
 /**
  * The adapter of one `whatsapp-cloud` connection. Webhook messages are recorded in the durable
@@ -69,7 +59,7 @@ export function createWhatsAppCloudAdapter(options: WhatsAppCloudAdapterOptions)
   const now = options.now ?? Date.now;
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const logger = options.logger;
-  const settings = configOf(connection);
+  const settings = checkWhatsAppCloudConfig(connection.config);
   const graph: GraphClient | undefined = settings.ok ? createGraphClient(settings.config, options.fetch) : undefined;
 
   let running = false;
@@ -137,10 +127,7 @@ export function createWhatsAppCloudAdapter(options: WhatsAppCloudAdapterOptions)
 
   async function processPending(): Promise<void> {
     if (!running) return;
-    const left = [...(await messages.listByStatus('in', 'received', RECOVERY_BATCH)), ...(await messages.listByStatus('in', 'processing', RECOVERY_BATCH))]
-      .filter((entry) => entry.connectionId === connection.id)
-      // The contact's order: Meta's timestamps (whole seconds), then arrival.
-      .sort((a, b) => (a.providerAt ?? a.createdAt) - (b.providerAt ?? b.createdAt) || a.createdAt - b.createdAt);
+    const left = await unfinishedInbound(messages, connection.id, RECOVERY_BATCH);
     if (left.length > 0) logger.info({ count: left.length }, 'whatsapp-cloud: processing inbox entries left from before');
     for (const entry of left) schedule(entry);
   }

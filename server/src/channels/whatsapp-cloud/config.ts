@@ -1,5 +1,3 @@
-import type { ChannelConnection } from '../../store/types.js';
-
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.facebook.com';
 export const DEFAULT_API_VERSION = 'v21.0';
 
@@ -84,9 +82,4 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The connection's settings, or an Error naming what to fix. */
-export function configOf(connection: ChannelConnection): ConfigCheck {
-  return checkWhatsAppCloudConfig(connection.config);
 }

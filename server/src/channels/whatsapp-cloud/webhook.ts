@@ -1,15 +1,13 @@
 import type { Logger } from 'pino';
 import type { ChannelConnection, ChannelMessage, ChannelMessageRepository } from '../../store/types.js';
-import { configOf } from './config.js';
+import { checkWhatsAppCloudConfig } from './config.js';
 import { parseWebhook } from './payload.js';
 import { signatureProblem } from './signature.js';
 
 /** How long delivered message ids are remembered, and how old a message may be before it counts as a replay (W-03, W-04). */
 export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
-const INBOUND_ORDER = ['received', 'processing', 'done'];
-/** Inbox statuses in order: `done`, `ignored` and `failed` are all final. */
-export const inboundRank = (status: string): number => (status === 'ignored' || status === 'failed' ? 2 : INBOUND_ORDER.indexOf(status));
+export { inboundRank } from '../inbox.js';
 
 const OUTBOUND_ORDER = ['pending', 'sent', 'delivered', 'read', 'failed'];
 /**
@@ -52,7 +50,7 @@ export type WebhookOutcome =
  */
 export async function acceptWebhook(deps: WebhookDeps, rawBody: Buffer | undefined, signature: string | string[] | undefined): Promise<WebhookOutcome> {
   const { connection, messages, logger, now, retentionMs } = deps;
-  const settings = configOf(connection);
+  const settings = checkWhatsAppCloudConfig(connection.config);
   if (!settings.ok) return { ok: false, status: 503, reason: `the connection is not configured: ${settings.problems.join('; ')}` };
   const problem = signatureProblem(signature, rawBody, settings.config.appSecret);
   if (problem !== undefined) return { ok: false, status: 401, reason: problem };

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { WhatsAppMessageLike } from './types.js';
 
 /** A connection's inbound settings (`ChannelConnection.config`). */
@@ -46,7 +45,4 @@ export function judgeInbound(message: WhatsAppMessageLike, config: InboundConfig
   return typeof name === 'string' && name.length > 0 ? { accept: true, contact: chat, name } : { accept: true, contact: chat };
 }
 
-/** The chat service's idempotency id (`^[A-Za-z0-9_-]{1,64}$`) for a WhatsApp message id. */
-export function clientMessageIdOf(whatsappId: string): string {
-  return `wa_${createHash('sha256').update(whatsappId).digest('base64url').slice(0, 40)}`;
-}
+export { clientMessageIdOf } from '../inbox.js';

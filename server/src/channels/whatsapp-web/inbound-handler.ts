@@ -1,17 +1,13 @@
 import type { Logger } from 'pino';
 import type { InboundMessage } from '../../chat/chat-service.js';
 import type { ChannelConnection, ChannelMessage, ChannelMessageRepository } from '../../store/types.js';
+import { clientMessageIdOf, inboundRank, unfinishedInbound } from '../inbox.js';
 import type { ChannelInbound } from '../types.js';
 import type { createButtonReplies } from './button-replies.js';
 import { errorText } from './disconnect-reasons.js';
-import { asMessage, clientMessageIdOf, judgeInbound, type InboundConfig } from './inbound-filter.js';
+import { asMessage, judgeInbound, type InboundConfig } from './inbound-filter.js';
 import type { OwnMessages } from './own-messages.js';
 import type { WhatsAppMessageLike } from './types.js';
-
-/** Forward-only order of an inbox message's statuses. */
-export function inboundRank(status: string): number {
-  return ({ received: 0, processing: 1, done: 2, ignored: 2, failed: 2 } as Record<string, number>)[status] ?? 0;
-}
 
 /** What an inbox row keeps to hand the message over again after a crash. */
 interface StoredInbound {
@@ -121,10 +117,7 @@ export function createInboundHandler(deps: InboundHandlerDeps) {
     async recover(before: number): Promise<number> {
       let recovered = 0;
       try {
-        const rows = [...(await messages.listByStatus('in', 'received', 500)), ...(await messages.listByStatus('in', 'processing', 500))]
-          .filter((m) => m.connectionId === connection.id && m.createdAt < before)
-          // Each contact's messages in the order WhatsApp stamped them (whole seconds), then of arrival.
-          .sort((a, b) => (a.providerAt ?? a.createdAt) - (b.providerAt ?? b.createdAt) || a.createdAt - b.createdAt);
+        const rows = (await unfinishedInbound(messages, connection.id, 500)).filter((m) => m.createdAt < before);
         for (const row of rows) {
           const stored = row.payload as Partial<StoredInbound>;
           if (stored.contact === undefined || stored.message === undefined) continue;

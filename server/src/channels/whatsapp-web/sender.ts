@@ -1,6 +1,7 @@
 import { NexusError } from '@nexusflow/engine';
 import type { Logger } from 'pino';
 import type { ChannelConnection, ChannelMessage, ChannelMessageRepository } from '../../store/types.js';
+import { sendRank } from '../inbox.js';
 import type { ChannelDelivery } from '../types.js';
 import type { createButtonReplies } from './button-replies.js';
 import { errorText, isSessionClosed } from './disconnect-reasons.js';
@@ -9,11 +10,6 @@ import type { OwnMessages } from './own-messages.js';
 import { createPacer, createSerialQueue } from './pacing.js';
 import { createSendLimits } from './send-limits.js';
 import type { SendLimits, Timers, WhatsAppClientLike, WhatsAppMediaLike } from './types.js';
-
-/** Forward-only order of an outbound message's statuses (`failed` may still become `sent` on a retry). */
-export function outboundRank(status: string): number {
-  return ({ pending: 0, failed: 1, sent: 2, delivered: 3, read: 4 } as Record<string, number>)[status] ?? 0;
-}
 
 /** The client to send with, while the connection is ready; throws `channel_unavailable` otherwise. */
 export type ReadyClient = () => { client: WhatsAppClientLike; generation: number };
@@ -46,7 +42,7 @@ export function createSender(deps: SenderDeps) {
 
   async function deliver(delivery: ChannelDelivery, chatId: string, rendered: RenderedMessage): Promise<void> {
     const existing = await messages.get(connection.id, 'out', delivery.key);
-    if (existing !== undefined && outboundRank(existing.status) >= outboundRank('sent')) return;
+    if (existing !== undefined && sendRank(existing.status) >= sendRank('sent')) return;
     if (existing !== undefined) {
       if (await foundEarlier(existing, chatId, rendered)) return;
     } else {
@@ -68,7 +64,7 @@ export function createSender(deps: SenderDeps) {
         payload: { sessionId: delivery.sessionId, from: delivery.from, message: { ...delivery.message } },
       });
       row = recorded.message;
-      if (!recorded.created && outboundRank(row.status) >= outboundRank('sent')) return;
+      if (!recorded.created && sendRank(row.status) >= sendRank('sent')) return;
     }
     await sendOnce(client, generation, row, chatId, rendered, media, delivery);
   }
@@ -90,7 +86,7 @@ export function createSender(deps: SenderDeps) {
     if (found === undefined) return false;
     log.info({ key: row.key, providerId: found }, 'whatsapp: the earlier attempt of this send was delivered; not sending it again');
     deps.own.remember(found);
-    await messages.advance(row.id, 'sent', outboundRank, { providerId: found });
+    await messages.advance(row.id, 'sent', sendRank, { providerId: found });
     return true;
   }
 
@@ -123,11 +119,11 @@ export function createSender(deps: SenderDeps) {
           : await client.sendMessage(chatId, media, rendered.body.length > 0 ? { caption: rendered.body } : undefined);
       const providerId = typeof sent?.id?._serialized === 'string' ? sent.id._serialized : undefined;
       if (providerId !== undefined) deps.own.remember(providerId);
-      await messages.advance(row.id, 'sent', outboundRank, providerId === undefined ? {} : { providerId });
+      await messages.advance(row.id, 'sent', sendRank, providerId === undefined ? {} : { providerId });
       deps.buttons.offer(chatId, delivery.message.buttons);
     } catch (error) {
       // The client may have handed it to WhatsApp before failing: the row stays "not sent" and a retry checks the chat.
-      await messages.advance(row.id, 'failed', outboundRank, { error: errorText(error).slice(0, 500) }).catch((e: unknown) => log.error({ err: e }, 'whatsapp: could not record a failed send'));
+      await messages.advance(row.id, 'failed', sendRank, { error: errorText(error).slice(0, 500) }).catch((e: unknown) => log.error({ err: e }, 'whatsapp: could not record a failed send'));
       throw callFailed(generation, error, `WhatsApp did not confirm the message to ${chatId}; a retry with the same key checks the chat first and does not send it twice`);
     } finally {
       settle();

@@ -7,10 +7,10 @@ import type { PlatformDetail } from '../../hosting/platform-target.js';
 import type { AppDeployment } from '../../store/types.js';
 import { ApiError, notFound } from '../api-error.js';
 import type { RouteSpec } from '../route-spec.js';
+import { HIDDEN } from './channels.js';
 import { invalidParameter, queryInteger, queryString } from './query.js';
 
 const APPS = '/workspaces/:workspaceId/apps';
-const HIDDEN = '********';
 /** Credential fields only editors see. */
 const SECRET_CREDENTIALS = new Set(['password', 'url']);
 /** Statuses a version cannot be switched to: it never finished going up. */

@@ -49,7 +49,7 @@ export function channelMessagesAndAppsContract(open: OpenStore): void {
       const first = await store().channelMessages.record({ ...base, direction: 'in', key: unique('m'), contactExternalId: 'alice', status: 'received' });
       const second = await store().channelMessages.record({ ...base, direction: 'in', key: unique('m'), contactExternalId: 'alice', status: 'received' });
       await store().channelMessages.record({ ...base, direction: 'in', key: unique('m'), contactExternalId: 'bob', status: 'done' });
-      const pending = (await store().channelMessages.listByStatus('in', 'received', 10_000)).filter((m) => m.connectionId === connectionId);
+      const pending = await store().channelMessages.listByStatus(connectionId, 'in', 'received');
       // Oldest first (both may share a millisecond, so only the set and the order of times are fixed).
       expect(pending.map((m) => m.id).sort()).toEqual([first.message.id, second.message.id].sort());
       expect(pending[0]!.createdAt).toBeLessThanOrEqual(pending[1]!.createdAt);

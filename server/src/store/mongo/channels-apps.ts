@@ -98,7 +98,7 @@ export function channelAndAppRepositories(context: MongoContext) {
   messageSchema.index({ connectionId: 1, direction: 1, key: 1 }, { unique: true });
   messageSchema.index({ connectionId: 1, providerId: 1 }, { sparse: true });
   messageSchema.index({ connectionId: 1, contact: 1, direction: 1, createdAt: -1 });
-  messageSchema.index({ direction: 1, status: 1, createdAt: 1 });
+  messageSchema.index({ connectionId: 1, direction: 1, status: 1, createdAt: 1 });
   messageSchema.index({ createdAt: 1 });
   const Messages = connection.model<MessageDoc>('ChannelMessage', messageSchema);
 
@@ -175,8 +175,8 @@ export function channelAndAppRepositories(context: MongoContext) {
         if (next !== null) return { message: toMessage(next), moved: true };
       }
     },
-    async listByStatus(direction, status, limit = 500) {
-      const docs = await Messages.find({ direction, status }).sort({ createdAt: 1, _id: 1 }).limit(limit).lean<MessageDoc[]>();
+    async listByStatus(connectionId, direction, status, limit = 500) {
+      const docs = await Messages.find({ connectionId, direction, status }).sort({ createdAt: 1, _id: 1 }).limit(limit).lean<MessageDoc[]>();
       return docs.map(toMessage);
     },
     async lastInbound(connectionId, contact) {

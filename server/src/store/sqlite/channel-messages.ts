@@ -50,7 +50,9 @@ export function sqliteChannelMessages({ db, now }: SqliteContext): Sync<ChannelM
   const byId = db.prepare<[string], MessageRow>('SELECT * FROM channel_messages WHERE id = ?');
   const byProviderId = db.prepare<[string, string], MessageRow>("SELECT * FROM channel_messages WHERE connection_id = ? AND provider_id = ? AND direction = 'out'");
   const update = db.prepare('UPDATE channel_messages SET status = @status, provider_id = @provider_id, error = @error, updated_at = @updated_at WHERE id = @id');
-  const listByStatus = db.prepare<[ChannelMessageDirection, string, number], MessageRow>('SELECT * FROM channel_messages WHERE direction = ? AND status = ? ORDER BY created_at, rowid LIMIT ?');
+  const listByStatus = db.prepare<[string, ChannelMessageDirection, string, number], MessageRow>(
+    'SELECT * FROM channel_messages WHERE connection_id = ? AND direction = ? AND status = ? ORDER BY created_at, rowid LIMIT ?',
+  );
   const lastInbound = db.prepare<[string, string], MessageRow>(
     "SELECT * FROM channel_messages WHERE connection_id = ? AND contact = ? AND direction = 'in' ORDER BY created_at DESC, rowid DESC LIMIT 1",
   );
@@ -98,7 +100,7 @@ export function sqliteChannelMessages({ db, now }: SqliteContext): Sync<ChannelM
       return row === undefined ? undefined : messageOf(row);
     },
     advance: (id, status, rank, patch = {}) => advance.immediate(id, status, rank, patch),
-    listByStatus: (direction, status, limit = 500) => listByStatus.all(direction, status, limit).map(messageOf),
+    listByStatus: (connectionId, direction, status, limit = 500) => listByStatus.all(connectionId, direction, status, limit).map(messageOf),
     lastInbound(connectionId, contactExternalId) {
       const row = lastInbound.get(connectionId, contactExternalId);
       return row === undefined ? undefined : messageOf(row);

@@ -300,9 +300,16 @@ const SESSION_FENCE = `
 ALTER TABLE sessions ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;
 `;
 
+/** Inbox recovery reads one connection's unfinished entries. */
+const INBOX_BY_CONNECTION = `
+DROP INDEX channel_messages_by_status;
+CREATE INDEX channel_messages_by_status ON channel_messages (connection_id, direction, status, created_at);
+`;
+
 /** Every migration, oldest first. Versions are 1, 2, 3 ... without gaps. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: INITIAL },
   { version: 2, name: 'channels-and-apps', up: CHANNELS_AND_APPS },
   { version: 3, name: 'session-fence', up: SESSION_FENCE },
+  { version: 4, name: 'inbox-by-connection', up: INBOX_BY_CONNECTION },
 ];
