@@ -1,6 +1,6 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import { queryKeys, useApi } from './queries.js';
-import type { ChannelCreateBody, ChannelStatus, ChannelStatusEvent, ChannelView, HandoffAnswer, SessionDetail } from './types.js';
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { queryKeys, useApi, usePaged } from './queries.js';
+import type { ChannelCreateBody, ChannelStatus, ChannelStatusEvent, ChannelView, Handoff, HandoffAnswer, SessionDetail } from './types.js';
 
 /**
  * Hooks for the pages that reach people (issue 6): channel connections with their live status,
@@ -90,12 +90,7 @@ export function useDeleteChannel(ws: string) {
 /** Contacts of the workspace, a page at a time (`fetchNextPage` for more). */
 export function useContacts(ws: string, pageSize = 50) {
   const api = useApi();
-  return useInfiniteQuery({
-    queryKey: [...queryKeys.contacts(ws), pageSize],
-    queryFn: ({ pageParam, signal }) => api.contacts.list(ws, { limit: pageSize, ...(pageParam === undefined ? {} : { cursor: pageParam }) }, signal),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.next,
-  });
+  return usePaged(queryKeys.contacts(ws), pageSize, (page, signal) => api.contacts.list(ws, page, signal));
 }
 
 export function useContact(ws: string, contactId: string) {
@@ -106,25 +101,26 @@ export function useContact(ws: string, contactId: string) {
 /** One contact's conversations (one per deployment they talked to), a page at a time. */
 export function useContactSessions(ws: string, contactId: string, pageSize = 50) {
   const api = useApi();
-  return useInfiniteQuery({
-    queryKey: [...queryKeys.contactSessions(ws, contactId), pageSize],
-    queryFn: ({ pageParam, signal }) => api.sessions.list(ws, { contactId, limit: pageSize, ...(pageParam === undefined ? {} : { cursor: pageParam }) }, signal),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.next,
-  });
+  return usePaged(queryKeys.contactSessions(ws, contactId), pageSize, (page, signal) => api.sessions.list(ws, { contactId, ...page }, signal));
 }
 
 // ---------------------------------------------------------------- handoff
 
+/** The session with its takeover set (or ended, when `handoff` is absent). */
+function withHandoff(session: SessionDetail | undefined, handoff: Handoff | undefined): SessionDetail | undefined {
+  if (session === undefined) return undefined;
+  const { handoff: _previous, ...rest } = session;
+  return handoff === undefined || handoff === null ? rest : { ...rest, handoff };
+}
+
+/** Writes who holds a conversation now (a takeover answer or a pushed `handoff` event) into its cached session. */
+export function setSessionHandoff(queryClient: QueryClient, ws: string, sessionId: string, handoff: Handoff | undefined): void {
+  queryClient.setQueryData<SessionDetail>(queryKeys.session(ws, sessionId), (current) => withHandoff(current, handoff));
+}
+
 function putSession(queryClient: QueryClient, ws: string, sessionId: string, answer: HandoffAnswer | undefined): void {
   // The answer says who holds the conversation now; a refetch brings the rest of the session.
-  if (answer !== undefined && typeof answer === 'object' && answer.id === sessionId) {
-    queryClient.setQueryData<SessionDetail>(queryKeys.session(ws, sessionId), (current) => {
-      if (current === undefined) return current;
-      const { handoff: _previous, ...rest } = current;
-      return answer.handoff === undefined ? rest : { ...rest, handoff: answer.handoff };
-    });
-  }
+  if (answer?.id === sessionId) setSessionHandoff(queryClient, ws, sessionId, answer.handoff);
   void queryClient.invalidateQueries({ queryKey: queryKeys.session(ws, sessionId) });
 }
 

@@ -12,6 +12,8 @@ import type {
   FlowUpdateBody,
   LoginBody,
   Me,
+  Page,
+  PageQuery,
   PluginUploadBody,
   PublishBody,
   SignUpBody,
@@ -163,15 +165,23 @@ export function useLedger(ws: string, limit = 20) {
   return useQuery({ queryKey: [...queryKeys.ledger(ws), limit], queryFn: ({ signal }) => api.credits.ledger(ws, { limit }, signal) });
 }
 
-/** Conversations, newest activity first, a page at a time (`fetchNextPage` for more). */
-export function useSessions(ws: string, pageSize = 50) {
-  const api = useApi();
+/**
+ * A cursor-paged list, `pageSize` items a page (`fetchNextPage` for more), cached under `key`
+ * followed by the page size; `read` asks for one page.
+ */
+export function usePaged<T>(key: readonly unknown[], pageSize: number, read: (page: PageQuery, signal: AbortSignal) => Promise<Page<T>>) {
   return useInfiniteQuery({
-    queryKey: [...queryKeys.sessions(ws), pageSize],
-    queryFn: ({ pageParam, signal }) => api.sessions.list(ws, { limit: pageSize, ...(pageParam === undefined ? {} : { cursor: pageParam }) }, signal),
+    queryKey: [...key, pageSize],
+    queryFn: ({ pageParam, signal }) => read({ limit: pageSize, ...(pageParam === undefined ? {} : { cursor: pageParam }) }, signal),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.next,
   });
+}
+
+/** Conversations, newest activity first, a page at a time (`fetchNextPage` for more). */
+export function useSessions(ws: string, pageSize = 50) {
+  const api = useApi();
+  return usePaged(queryKeys.sessions(ws), pageSize, (page, signal) => api.sessions.list(ws, page, signal));
 }
 
 export function useSession(ws: string, sessionId: string) {

@@ -240,8 +240,8 @@ export interface SessionSummary {
   contactId: string;
   channel: ChannelKind;
   versionId: string;
-  /** Set while an operator has the conversation. */
-  handoff?: { by: string; at: number };
+  /** Set while an operator answers instead of the flow (the flow is paused for this contact). */
+  handoff?: Handoff;
   createdAt: number;
   updatedAt: number;
 }
@@ -261,8 +261,6 @@ export interface SessionDetail extends SessionSummary {
   flowHash?: string;
   lastError?: EngineErrorInfo;
   context?: Record<string, unknown>;
-  /** Set while an operator answers instead of the flow (the flow is paused for this contact). */
-  handoff?: Handoff;
 }
 
 /** Who took a conversation over (a user id) and when. */

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useApps, useMakeAppLive, type AppDeployment } from '../../api/index.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
+import { QueryStatus, RefreshButton } from '../components/ListParts.js';
 import { formatBytes, formatTime } from '../components/format.js';
 import { canMakeLive, failureOf, groupApps, totalBytes, type AppGroup } from './app-groups.js';
 import '../components/page-parts.css';
@@ -154,9 +155,7 @@ export function AppsPage({ ws }: { ws: string }) {
       <div className="page-header">
         <h1>Apps</h1>
         <div className="page-actions">
-          <button type="button" className="button" onClick={() => void apps.refetch()} disabled={apps.isFetching}>
-            {apps.isFetching ? 'Refreshing…' : 'Refresh'}
-          </button>
+          <RefreshButton query={apps} />
         </div>
       </div>
       <p className="muted page-intro">
@@ -166,8 +165,7 @@ export function AppsPage({ ws }: { ws: string }) {
         {done}
       </p>
       {makeLive.error !== null && target !== undefined && <ErrorNotice error={makeLive.error} title="That version was not made live" testId="app-make-live-error" />}
-      {apps.isPending && <p className="muted">Loading apps…</p>}
-      {apps.error !== null && <ErrorNotice error={apps.error} title="The apps could not be loaded" />}
+      <QueryStatus query={apps} loading="Loading apps…" errorTitle="The apps could not be loaded" />
       {apps.data !== undefined && groups.length === 0 && (
         <p className="empty" data-testid="apps-empty">
           No apps yet. A flow with a Deploy node (see the app-builder example) publishes one here.

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useChannels, useDeleteChannel, useDeployments, useRunChannel, type ChannelView } from '../../api/index.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
+import { QueryStatus } from '../components/ListParts.js';
 import { LiveIndicator } from '../live/studio-socket.js';
 import { ChannelTable } from './ChannelTable.js';
 import { KIND_LABEL } from './channel-status.js';
@@ -48,8 +49,7 @@ export function ChannelsPage({ ws }: { ws: string }) {
       {run.error !== null && running !== undefined && (
         <ErrorNotice error={run.error} title={`${runTarget?.name ?? 'The connection'} did not ${running.run ? 'start' : 'stop'}`} testId="channel-run-error" />
       )}
-      {channels.isPending && <p className="muted">Loading channels…</p>}
-      {channels.error !== null && <ErrorNotice error={channels.error} title="The channels could not be loaded" />}
+      <QueryStatus query={channels} loading="Loading channels…" errorTitle="The channels could not be loaded" />
       {channels.data !== undefined && channels.data.length === 0 && (
         <p className="empty" data-testid="channels-empty">
           No WhatsApp number is connected yet. Choose Connect WhatsApp to link one to a deployment.

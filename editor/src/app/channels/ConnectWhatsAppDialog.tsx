@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useCreateChannel, useDeployments, type ChannelCreateBody, type ChannelView, type ConnectionKind } from '../../api/index.js';
 import { ErrorNotice, fieldErrors } from '../components/ErrorNotice.js';
+import { QueryStatus } from '../components/ListParts.js';
 import { Modal } from '../components/Modal.js';
 import { TextField } from '../components/TextField.js';
 import { BanRiskNotice } from './BanRiskNotice.js';
@@ -74,6 +75,7 @@ export function ConnectWhatsAppDialog({ ws, onClose }: { ws: string; onClose: ()
   const ready = chosenDeployment !== '' && name.trim() !== '' && (kind === 'whatsapp' || cloudComplete);
   const setField = (field: keyof CloudFields) => (value: string) => setCloud((current) => ({ ...current, [field]: value }));
   const errorsAt = (pointer: string) => fieldErrors(create.error, pointer);
+  const deploymentErrors = errorsAt('/deploymentId');
 
   if (created !== undefined) {
     return (
@@ -118,7 +120,7 @@ export function ConnectWhatsAppDialog({ ws, onClose }: { ws: string; onClose: ()
   return (
     <Modal title="Connect WhatsApp" onClose={onClose} busy={create.isPending} testId="channel-create-dialog">
       <form onSubmit={submit} className="channel-form">
-        <div className={errorsAt('/deploymentId').length > 0 ? 'field field-invalid' : 'field'}>
+        <div className={deploymentErrors.length > 0 ? 'field field-invalid' : 'field'}>
           <label htmlFor={deploymentSelectId}>Deployment</label>
           <select id={deploymentSelectId} value={chosenDeployment} onChange={(event) => setDeploymentId(event.target.value)} disabled={list.length === 0} data-testid="channel-create-deployment">
             {list.map((d) => (
@@ -128,10 +130,9 @@ export function ConnectWhatsAppDialog({ ws, onClose }: { ws: string; onClose: ()
             ))}
           </select>
           <div className="field-hint">The deployed flow that answers this number.</div>
-          {errorsAt('/deploymentId').length > 0 && <div className="field-error">{errorsAt('/deploymentId').join('; ')}</div>}
+          {deploymentErrors.length > 0 && <div className="field-error">{deploymentErrors.join('; ')}</div>}
         </div>
-        {deployments.isPending && <p className="muted">Loading deployments…</p>}
-        {deployments.error !== null && <ErrorNotice error={deployments.error} title="The deployments could not be loaded" />}
+        <QueryStatus query={deployments} loading="Loading deployments…" errorTitle="The deployments could not be loaded" />
         {deployments.data !== undefined && list.length === 0 && (
           <p className="notice" data-testid="channel-create-no-deployment">
             Nothing is deployed yet. Open a flow, publish a version and deploy it (Versions panel), then connect WhatsApp to that deployment.

@@ -1,5 +1,5 @@
 import { useContact, useContacts, useContactSessions, type Contact } from '../../api/index.js';
-import { ErrorNotice } from '../components/ErrorNotice.js';
+import { EmptyRow, LoadMoreButton, QueryStatus, RefreshButton } from '../components/ListParts.js';
 import { formatTime } from '../components/format.js';
 import { hrefOf } from '../router.js';
 import { contactLabel, varsPreview } from './contact-vars.js';
@@ -29,13 +29,10 @@ export function ContactsPage({ ws }: { ws: string }) {
       <div className="page-header">
         <h1>Contacts</h1>
         <div className="page-actions">
-          <button type="button" className="button" onClick={() => void contacts.refetch()} disabled={contacts.isFetching}>
-            {contacts.isFetching && !contacts.isFetchingNextPage ? 'Refreshing…' : 'Refresh'}
-          </button>
+          <RefreshButton query={contacts} />
         </div>
       </div>
-      {contacts.isPending && <p className="muted">Loading contacts…</p>}
-      {contacts.error !== null && <ErrorNotice error={contacts.error} title="The contacts could not be loaded" />}
+      <QueryStatus query={contacts} loading="Loading contacts…" errorTitle="The contacts could not be loaded" />
       {contacts.data !== undefined && (
         <table className="table" data-testid="contacts-list">
           <caption className="visually-hidden">Contacts</caption>
@@ -50,13 +47,7 @@ export function ContactsPage({ ws }: { ws: string }) {
             </tr>
           </thead>
           <tbody>
-            {items.length === 0 && (
-              <tr>
-                <td colSpan={6} className="empty">
-                  No contacts yet. Everyone who writes to a deployment (web widget, WhatsApp, API) becomes one.
-                </td>
-              </tr>
-            )}
+            {items.length === 0 && <EmptyRow colSpan={6}>No contacts yet. Everyone who writes to a deployment (web widget, WhatsApp, API) becomes one.</EmptyRow>}
             {items.map((c) => (
               <tr key={c.id} data-testid={`contact-row-${c.id}`}>
                 <th scope="row">
@@ -78,11 +69,7 @@ export function ContactsPage({ ws }: { ws: string }) {
           </tbody>
         </table>
       )}
-      {contacts.hasNextPage && (
-        <button type="button" className="button" onClick={() => void contacts.fetchNextPage()} disabled={contacts.isFetchingNextPage} data-testid="contacts-more">
-          {contacts.isFetchingNextPage ? 'Loading…' : 'Load more'}
-        </button>
-      )}
+      <LoadMoreButton query={contacts} testId="contacts-more" />
     </div>
   );
 }
@@ -143,8 +130,7 @@ function ContactSessions({ ws, contactId }: { ws: string; contactId: string }) {
   return (
     <section aria-labelledby="contact-sessions-title">
       <h2 id="contact-sessions-title">Conversations</h2>
-      {sessions.isPending && <p className="muted">Loading conversations…</p>}
-      {sessions.error !== null && <ErrorNotice error={sessions.error} title="The conversations could not be loaded" />}
+      <QueryStatus query={sessions} loading="Loading conversations…" errorTitle="The conversations could not be loaded" />
       {sessions.data !== undefined && (
         <table className="table" data-testid="contact-sessions">
           <caption className="visually-hidden">Conversations of this contact, newest activity first</caption>
@@ -158,13 +144,7 @@ function ContactSessions({ ws, contactId }: { ws: string; contactId: string }) {
             </tr>
           </thead>
           <tbody>
-            {items.length === 0 && (
-              <tr>
-                <td colSpan={5} className="empty">
-                  No conversations.
-                </td>
-              </tr>
-            )}
+            {items.length === 0 && <EmptyRow colSpan={5}>No conversations.</EmptyRow>}
             {items.map((s) => (
               <tr key={s.id} data-testid={`contact-session-${s.id}`}>
                 <td>
@@ -183,11 +163,7 @@ function ContactSessions({ ws, contactId }: { ws: string; contactId: string }) {
           </tbody>
         </table>
       )}
-      {sessions.hasNextPage && (
-        <button type="button" className="button" onClick={() => void sessions.fetchNextPage()} disabled={sessions.isFetchingNextPage}>
-          {sessions.isFetchingNextPage ? 'Loading…' : 'Load more'}
-        </button>
-      )}
+      <LoadMoreButton query={sessions} />
     </section>
   );
 }
@@ -203,8 +179,7 @@ export function ContactPage({ ws, contactId }: { ws: string; contactId: string }
       <div className="page-header">
         <h1>{contact.data === undefined ? 'Contact' : contactLabel(contact.data)}</h1>
       </div>
-      {contact.isPending && <p className="muted">Loading the contact…</p>}
-      {contact.error !== null && <ErrorNotice error={contact.error} title="The contact could not be loaded" />}
+      <QueryStatus query={contact} loading="Loading the contact…" errorTitle="The contact could not be loaded" />
       {contact.data !== undefined && <ContactFacts contact={contact.data} />}
       <ContactSessions ws={ws} contactId={contactId} />
     </div>

@@ -1,5 +1,5 @@
 import { Headset } from 'lucide-react';
-import { useHandoff, useMe, useMembers, type SessionDetail } from '../../api/index.js';
+import { useHandoff, useMe, useMembers, type Handoff, type SessionDetail } from '../../api/index.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
 import { formatTime } from '../components/format.js';
 
@@ -15,11 +15,11 @@ function useOperatorName(ws: string, userId: string): string {
   return members.error !== null ? `user ${userId}` : `a former member (${userId})`;
 }
 
-function TakenOverBanner({ ws, session }: { ws: string; session: SessionDetail & { handoff: NonNullable<SessionDetail['handoff']> } }) {
-  const who = useOperatorName(ws, session.handoff.by);
+function TakenOverBanner({ ws, handoff }: { ws: string; handoff: Handoff }) {
+  const who = useOperatorName(ws, handoff.by);
   return (
     <span data-testid="handoff-banner-text">
-      <strong>Taken over by {who}</strong> since {formatTime(session.handoff.at)}. The flow is paused for this contact: their messages come here and the flow answers none of them; once handed back, it continues with their next message.
+      <strong>Taken over by {who}</strong> since {formatTime(handoff.at)}. The flow is paused for this contact: their messages come here and the flow answers none of them; once handed back, it continues with their next message.
     </span>
   );
 }
@@ -27,13 +27,15 @@ function TakenOverBanner({ ws, session }: { ws: string; session: SessionDetail &
 /** Who answers this conversation now (the flow or an operator), with Take over / Hand back. */
 export function HandoffBar({ ws, session }: { ws: string; session: SessionDetail }) {
   const handoff = useHandoff(ws, session.id);
-  const takenOver = session.handoff !== undefined && session.handoff !== null;
+  // The server may send `null` for "no takeover".
+  const holder = session.handoff ?? undefined;
+  const takenOver = holder !== undefined;
   return (
     <div className={takenOver ? 'handoff-bar handoff-bar-active' : 'handoff-bar'} data-testid="handoff-bar" data-taken-over={takenOver}>
       <Headset size={18} aria-hidden="true" className="handoff-icon" />
       <div className="handoff-text" role="status">
-        {takenOver ? (
-          <TakenOverBanner ws={ws} session={session as SessionDetail & { handoff: NonNullable<SessionDetail['handoff']> }} />
+        {holder !== undefined ? (
+          <TakenOverBanner ws={ws} handoff={holder} />
         ) : (
           <span>The flow answers this conversation. Take it over to answer as a person; the flow pauses for this contact until you hand it back.</span>
         )}

@@ -66,7 +66,7 @@ export function OperatorComposer({ ws, sessionId, onSent }: { ws: string; sessio
         </button>
       </div>
       {send.error !== null && (
-        <ErrorNotice error={send.error} {...(operatorRefusal(send.error) === undefined ? { title: 'Not sent' } : { title: operatorRefusal(send.error) as string })} testId="operator-error" />
+        <ErrorNotice error={send.error} title={operatorRefusal(send.error) ?? 'Not sent'} testId="operator-error" />
       )}
     </form>
   );

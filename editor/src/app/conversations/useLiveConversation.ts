@@ -1,17 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { queryKeys, type Handoff, type SessionDetail, type TranscriptEntry } from '../../api/index.js';
+import { queryKeys, setSessionHandoff, type Handoff, type TranscriptEntry } from '../../api/index.js';
 import { onEachConnect, subscriptionLink, useStudioSocket, type StudioLink } from '../live/studio-socket.js';
 import { entryFromEvent, mergeEntries } from './transcript-merge.js';
 
 type WatchAck = { ok: boolean; error?: { message?: string } };
-
-/** The session with its takeover set (or ended, when `handoff` is absent). */
-export function withHandoff(session: SessionDetail | undefined, handoff: Handoff | undefined): SessionDetail | undefined {
-  if (session === undefined) return undefined;
-  const { handoff: _previous, ...rest } = session;
-  return handoff === undefined || handoff === null ? rest : { ...rest, handoff };
-}
 
 export interface LiveConversation {
   link: StudioLink;
@@ -56,7 +49,7 @@ export function useLiveConversation(ws: string, sessionId: string): LiveConversa
     const onTyping = (event: { on?: unknown }) => setTyping(event?.on === true);
     const onHandoff = (event: { sessionId?: unknown; handoff?: Handoff }) => {
       if (event?.sessionId !== sessionId) return;
-      queryClient.setQueryData<SessionDetail>(queryKeys.session(ws, sessionId), (current) => withHandoff(current, event.handoff));
+      setSessionHandoff(queryClient, ws, sessionId, event.handoff);
     };
     socket.on('message', onEntry);
     socket.on('reply', onEntry);

@@ -2,6 +2,7 @@ import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { ApiError, exportFileName, useApi, useCreateFlow, useDeleteFlow, useFlows, useImportFlow, useUpdateFlow, type FlowSummary } from '../../api/index.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorNotice, fieldErrors } from '../components/ErrorNotice.js';
+import { EmptyRow, QueryStatus } from '../components/ListParts.js';
 import { downloadText, formatTime } from '../components/format.js';
 import { Modal } from '../components/Modal.js';
 import { TextField } from '../components/TextField.js';
@@ -174,8 +175,7 @@ export function FlowsPage({ ws }: { ws: string }) {
       )}
       {exportProblem !== undefined && <ErrorNotice error={exportProblem} title="Export failed" />}
 
-      {flows.isPending && <p className="muted">Loading flows…</p>}
-      {flows.error !== null && <ErrorNotice error={flows.error} title="The flows could not be loaded" />}
+      <QueryStatus query={flows} loading="Loading flows…" errorTitle="The flows could not be loaded" />
       {flows.data !== undefined && (
         <table className="table" data-testid="flows-list">
           <caption className="visually-hidden">Flows of this workspace</caption>
@@ -192,11 +192,9 @@ export function FlowsPage({ ws }: { ws: string }) {
           </thead>
           <tbody>
             {flows.data.length === 0 && (
-              <tr>
-                <td colSpan={5} className="empty">
-                  No flows yet. Create one with <strong>New flow</strong>, from scratch or from an example.
-                </td>
-              </tr>
+              <EmptyRow colSpan={5}>
+                No flows yet. Create one with <strong>New flow</strong>, from scratch or from an example.
+              </EmptyRow>
             )}
             {flows.data.map((flow) => (
               <tr key={flow.id} data-testid={`flow-row-${flow.id}`}>

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useDeletePlugin, useMe, usePlugins, useSetPluginEnabled, type PluginInfo } from '../../api/index.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
+import { QueryStatus } from '../components/ListParts.js';
 import { PluginTable, nodeTypesOf } from '../plugins/PluginTable.js';
 import { PluginUpload } from '../plugins/PluginUpload.js';
 import '../plugins/plugins.css';
@@ -34,8 +35,7 @@ export function PluginsPage({ ws }: { ws: string }) {
         {setEnabled.error !== null && toggled !== undefined && (
           <ErrorNotice error={setEnabled.error} title={`${toggled.name} was not ${toggled.enabled ? 'enabled' : 'disabled'}`} testId="plugin-toggle-error" />
         )}
-        {plugins.isPending && <p className="muted">Loading plugins…</p>}
-        {plugins.error !== null && <ErrorNotice error={plugins.error} title="The plugins could not be loaded" />}
+        <QueryStatus query={plugins} loading="Loading plugins…" errorTitle="The plugins could not be loaded" />
         {plugins.data !== undefined && plugins.data.length === 0 && <p className="empty">No plugins are installed.</p>}
         {plugins.data !== undefined && plugins.data.length > 0 && (
           <PluginTable

@@ -1,7 +1,8 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Headset } from 'lucide-react';
 import { useSession, useSessions, useTrace, useTranscript, type TranscriptEntry } from '../../api/index.js';
 import { ErrorNotice } from '../components/ErrorNotice.js';
+import { EmptyRow, LoadMoreButton, QueryStatus, RefreshButton } from '../components/ListParts.js';
 import { formatTime } from '../components/format.js';
 import { ContactName } from '../conversations/ContactName.js';
 import { HandoffBar } from '../conversations/HandoffBar.js';
@@ -25,13 +26,10 @@ export function SessionsPage({ ws }: { ws: string }) {
       <div className="page-header">
         <h1>Conversations</h1>
         <div className="page-actions">
-          <button type="button" className="button" onClick={() => void sessions.refetch()} disabled={sessions.isFetching}>
-            {sessions.isFetching && !sessions.isFetchingNextPage ? 'Refreshing…' : 'Refresh'}
-          </button>
+          <RefreshButton query={sessions} />
         </div>
       </div>
-      {sessions.isPending && <p className="muted">Loading conversations…</p>}
-      {sessions.error !== null && <ErrorNotice error={sessions.error} title="The conversations could not be loaded" />}
+      <QueryStatus query={sessions} loading="Loading conversations…" errorTitle="The conversations could not be loaded" />
       {sessions.data !== undefined && (
         <table className="table" data-testid="sessions-list">
           <caption className="visually-hidden">Conversations, newest activity first</caption>
@@ -46,11 +44,7 @@ export function SessionsPage({ ws }: { ws: string }) {
           </thead>
           <tbody>
             {items.length === 0 && (
-              <tr>
-                <td colSpan={5} className="empty">
-                  No conversations yet. They appear here once someone talks to a deployment (the test chat of the flow page talks to the draft and is not listed).
-                </td>
-              </tr>
+              <EmptyRow colSpan={5}>No conversations yet. They appear here once someone talks to a deployment (the test chat of the flow page talks to the draft and is not listed).</EmptyRow>
             )}
             {items.map((s) => (
               <tr key={s.id} data-testid={`session-row-${s.id}`}>
@@ -79,11 +73,7 @@ export function SessionsPage({ ws }: { ws: string }) {
           </tbody>
         </table>
       )}
-      {sessions.hasNextPage && (
-        <button type="button" className="button" onClick={() => void sessions.fetchNextPage()} disabled={sessions.isFetchingNextPage} data-testid="sessions-more">
-          {sessions.isFetchingNextPage ? 'Loading…' : 'Load more'}
-        </button>
-      )}
+      <LoadMoreButton query={sessions} testId="sessions-more" />
     </div>
   );
 }
@@ -118,7 +108,8 @@ export function SessionPage({ ws, sessionId }: { ws: string; sessionId: string }
   const session = useSession(ws, sessionId);
   const transcript = useTranscript(ws, sessionId);
   const conversation = useLiveConversation(ws, sessionId);
-  const entries = transcript.data === undefined ? undefined : mergeEntries(transcript.data, conversation.live);
+  // Not on every render: typing and session refreshes re-render, and the transcript can be long.
+  const entries = useMemo(() => (transcript.data === undefined ? undefined : mergeEntries(transcript.data, conversation.live)), [transcript.data, conversation.live]);
   const transcriptEnd = useStickToEnd((entries?.length ?? 0) + (conversation.typing ? 1 : 0));
   const [showTrace, setShowTrace] = useState(false);
   const trace = useTrace(ws, sessionId, showTrace);
@@ -185,8 +176,7 @@ export function SessionPage({ ws, sessionId }: { ws: string; sessionId: string }
           <h2 id="transcript-title">Messages</h2>
           <LiveIndicator link={conversation.link} testId="transcript-live" />
         </div>
-        {transcript.isPending && <p className="muted">Loading messages…</p>}
-        {transcript.error !== null && <ErrorNotice error={transcript.error} title="The messages could not be loaded" />}
+        <QueryStatus query={transcript} loading="Loading messages…" errorTitle="The messages could not be loaded" />
         {entries !== undefined && (
           <ol className="transcript" data-testid="transcript" aria-live="polite">
             {entries.length === 0 && <li className="empty">No messages.</li>}
@@ -210,8 +200,7 @@ export function SessionPage({ ws, sessionId }: { ws: string; sessionId: string }
         </button>
         {showTrace && (
           <div id="trace-events">
-            {trace.isPending && <p className="muted">Loading the trace…</p>}
-            {trace.error !== null && <ErrorNotice error={trace.error} title="The trace could not be loaded" />}
+            <QueryStatus query={trace} loading="Loading the trace…" errorTitle="The trace could not be loaded" />
             {trace.data !== undefined && (
               <ol className="trace" data-testid="trace">
                 {trace.data.length === 0 && <li className="empty">No trace events.</li>}
